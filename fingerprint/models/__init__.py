@@ -1,0 +1,6 @@
+"""Model specs and providers."""
+
+from .base import ChatRequest, Completion, Provider
+from .spec import KNOWN_PROVIDERS, ModelSpec, parse_spec
+
+__all__ = ["ChatRequest", "Completion", "Provider", "ModelSpec", "parse_spec", "KNOWN_PROVIDERS"]

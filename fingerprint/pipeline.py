@@ -1,0 +1,239 @@
+"""The main job, stage by stage: specs ─► collection ─► responses.jsonl ─► analysis ─► report.
+
+Every stage after collection reads only the run folder, so ``verify`` and ``report`` can redo
+them offline, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import runfolder
+from .collect.runner import Target, collect
+from .collect.store import Store, canonical_json
+from .errors import FingerprintError
+from .models.registry import get_provider
+from .models.spec import ModelSpec, parse_spec
+from .suite import Suite, load_suite
+
+REPORT_FILE = "report.json"
+COLLECTION_FILE = "collection.json"
+CALIBRATION_COPY = "calibration.json"
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class RunRequest:
+    """What the user asked for; the CLI builds it from flags."""
+
+    models: list[tuple[str, ModelSpec]]  # (role, spec) in report order
+    suite_path: str | None = None
+    samples: int = 10
+    seed: int = 0
+    out: Path = Path("fingerprint-run")
+    store_path: str | None = None
+    calibration: str | None = None
+    prior: float | None = None
+    command: str = ""
+    progress: bool = True
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def roles_for(ref: str, suspect: str, controls: list[str],
+              options: dict[str, dict[str, Any]] | None = None) -> list[tuple[str, ModelSpec]]:
+    """Parse the compare command's specs into (role, spec) pairs, applying per-role options."""
+    options = options or {}
+    named = [("reference", ref), ("suspect", suspect)]
+    named += [(f"control {i}", c) for i, c in enumerate(controls, 1)]
+    return [(role, parse_spec(text, options.get(role.replace(" ", "")) or options.get(role)))
+            for role, text in named]
+
+
+def resolve_suite(path: str | None, specs: list[ModelSpec]) -> Suite:
+    """The probe suite: the given one, or the corpus prompts when every model is a replay."""
+    if path is None and specs and all(s.provider == "replay" for s in specs):
+        from .corpus import suite_for_replay  # corpus loading is only needed here
+
+        return suite_for_replay(specs)
+    return load_suite(path)
+
+
+def _config(request: RunRequest, suite: Suite) -> dict[str, Any]:
+    return {
+        "models": [[role, spec.to_json()] for role, spec in request.models],
+        "suite_sha256": suite.sha256, "samples": request.samples, "seed": request.seed,
+        "command": request.command,
+    }
+
+
+def _progress_factory(enabled: bool):
+    if not enabled:
+        return None
+
+    def factory(total: int):
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc="sampling", unit="sample", disable=None, leave=False)
+
+    return factory
+
+
+def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
+    """Collect every sample of the run into the store and the run folder."""
+    suite = resolve_suite(request.suite_path, [spec for _, spec in request.models])
+    config = _config(request, suite)
+    config_for_id = {k: v for k, v in config.items() if k != "command"}
+    runfolder.prepare(request.out, config_for_id | {"command": request.command})
+    targets = [Target(role, get_provider(spec)) for role, spec in request.models]
+    with Store(request.store_path) as store:
+        try:
+            result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
+                             store=store, progress_factory=_progress_factory(request.progress),
+                             strict=False)
+        finally:
+            pass
+    rows = []
+    for target in targets:
+        for probe in suite.probes:
+            for s in result.samples.get((target.role, probe.id), []):
+                rows.append({"role": target.role, "model_spec": s.model_spec,
+                             "model": target.provider.identity, "key": s.key,
+                             "probe_id": s.probe_id, "probe_version": s.probe_version,
+                             "sample_index": s.sample_index, "request": s.request,
+                             "response": s.response})
+    runfolder.write_suite(request.out / runfolder.SUITE_FILE, suite)
+    runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
+    summary = result.to_json()
+    runfolder.write_json(request.out / COLLECTION_FILE, summary)
+    if result.failures:
+        from .errors import CollectionIncompleteError
+
+        raise CollectionIncompleteError(
+            f"{len(result.failures)} request(s) failed, first: {result.failures[0]}. "
+            f"{summary['samples_stored']} new sample(s) are stored; run the same command again "
+            "to resume")
+    return suite, summary
+
+
+def served_info(rows: list[dict[str, Any]], role: str) -> dict[str, Any]:
+    mine = [r["response"] for r in rows if r["role"] == role]
+    times = sorted(t for t in (r.get("created") for r in mine) if t)
+    return {
+        "models": sorted({r.get("served_model") for r in mine if r.get("served_model")}),
+        "system_fingerprints": sorted({r.get("system_fingerprint") for r in mine
+                                       if r.get("system_fingerprint")}),
+        "first_request": times[0] if times else None,
+        "last_request": times[-1] if times else None,
+        "samples": len(mine),
+    }
+
+
+def recompute(run_dir: Path, *, calibration: str | None = None,
+              prior: float | None = None) -> dict[str, Any]:
+    """Redo analysis and verdict from the run folder alone (no model is touched)."""
+    from .analysis import ResponseSet, analyze
+    from .calibration import apply_calibration
+
+    run = runfolder.read_json(run_dir / runfolder.RUN_FILE)
+    suite = runfolder.read_suite(run_dir / runfolder.SUITE_FILE)
+    rows = runfolder.read_responses(run_dir / runfolder.RESPONSES_FILE)
+    roles = [role for role, _ in run["config"]["models"]]
+    specs = {role: spec["spec"] for role, spec in run["config"]["models"]}
+    texts: dict[str, dict[str, list[str]]] = {role: {} for role in roles}
+    for row in sorted(rows, key=lambda r: (r["role"], r["probe_id"], r["sample_index"])):
+        texts.setdefault(row["role"], {}).setdefault(row["probe_id"], []).append(
+            row["response"].get("text") or "")
+    controls = [r for r in roles if r.startswith("control")]
+    data = ResponseSet(
+        probes=suite.probes, reference=texts.get("reference", {}), suspect=texts.get("suspect", {}),
+        controls=tuple(texts.get(c, {}) for c in controls),
+        control_names=tuple(specs[c] for c in controls))
+    seed = int(run["config"]["seed"])
+    analysis = analyze(data, seed=seed)
+    verdict = dict(analysis.pop("verdict"))
+    probes = analysis.pop("probes")
+    verdict.update(apply_calibration(analysis.get("evidence", {}), verdict,
+                                     calibration_file=calibration, prior=prior,
+                                     has_controls=bool(controls)))
+    return {"analysis": analysis, "probes": probes, "verdict": verdict, "suite": suite,
+            "rows": rows, "run": run}
+
+
+def build_report(run_dir: Path, request_command: str, *, calibration: str | None,
+                 prior: float | None) -> dict[str, Any]:
+    from .environment import environment_info, tool_info
+    from .report.manifest import sha256_file
+
+    result = recompute(run_dir, calibration=calibration, prior=prior)
+    run, suite, rows = result["run"], result["suite"], result["rows"]
+    models: dict[str, Any] = {"reference": None, "suspect": None, "controls": []}
+    for role, spec in run["config"]["models"]:
+        entry = dict(spec, role=role, served=served_info(rows, role))
+        if role.startswith("control"):
+            models["controls"].append(entry)
+        else:
+            models[role] = entry
+    collection = runfolder.read_json(run_dir / COLLECTION_FILE)
+    times = sorted(t for t in (r["response"].get("created") for r in rows) if t)
+    collection.update({
+        "samples_total": len(rows), "samples_per_probe": run["config"]["samples"],
+        "first_request": times[0] if times else None, "last_request": times[-1] if times else None,
+        "responses_file": runfolder.RESPONSES_FILE,
+    })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": request_command,
+        "tool": tool_info(),
+        "environment": environment_info(),
+        "seed": run["config"]["seed"],
+        "suite": suite.to_json(),
+        "models": models,
+        "collection": collection,
+        "evidence_files": {name: sha256_file(run_dir / name) for name in
+                           (runfolder.RESPONSES_FILE, runfolder.SUITE_FILE, runfolder.RUN_FILE)},
+        "analysis": result["analysis"],
+        "probes": result["probes"],
+        "verdict": result["verdict"],
+        "analysis_options": {"calibration": calibration and Path(calibration).name,
+                             "prior": prior},
+    }
+
+
+def write_report(run_dir: Path, report: dict[str, Any]) -> str:
+    """Write report.json, the rendered reports and the manifest; return the manifest hash."""
+    from .report.manifest import write_manifest
+    from .report.render_html import write_report_files
+
+    runfolder.write_json(run_dir / REPORT_FILE, report)
+    write_report_files(report, run_dir)
+    return write_manifest(run_dir)
+
+
+def compare(request: RunRequest) -> dict[str, Any]:
+    collect_run(request)
+    calibration = None
+    if request.calibration:
+        # The user's calibration file travels with the evidence so verify can redo it.
+        src = Path(request.calibration)
+        if not src.is_file():
+            raise FingerprintError(f"calibration file {src} does not exist; "
+                                   "make one with `fingerprint calibrate`")
+        runfolder.write_text(request.out / CALIBRATION_COPY, src.read_text(encoding="utf-8"))
+        calibration = str(request.out / CALIBRATION_COPY)
+    report = build_report(request.out, request.command, calibration=calibration,
+                          prior=request.prior)
+    report["manifest_note"] = ("manifest.json lists the SHA-256 of every file of this folder; "
+                               "run `fingerprint verify DIR` to check them and recompute the verdict")
+    write_report(request.out, report)
+    return report
+
+
+def dumps(value: Any) -> str:
+    return canonical_json(value)
+
+
+def load_report(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / REPORT_FILE).read_text(encoding="utf-8"))
