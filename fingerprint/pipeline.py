@@ -84,17 +84,12 @@ def _progress_factory(enabled: bool):
 def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     """Collect every sample of the run into the store and the run folder."""
     suite = resolve_suite(request.suite_path, [spec for _, spec in request.models])
-    config = _config(request, suite)
-    config_for_id = {k: v for k, v in config.items() if k != "command"}
-    runfolder.prepare(request.out, config_for_id | {"command": request.command})
+    runfolder.prepare(request.out, _config(request, suite))
     targets = [Target(role, get_provider(spec)) for role, spec in request.models]
     with Store(request.store_path) as store:
-        try:
-            result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
-                             store=store, progress_factory=_progress_factory(request.progress),
-                             strict=False)
-        finally:
-            pass
+        result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
+                         store=store, progress_factory=_progress_factory(request.progress),
+                         strict=False)
     rows = []
     for target in targets:
         for probe in suite.probes:

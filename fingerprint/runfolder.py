@@ -29,7 +29,7 @@ def run_id(config: dict[str, Any]) -> str:
 
 def prepare(out: Path, config: dict[str, Any]) -> str:
     """Create ``out`` or check it holds this very run; return the run id."""
-    rid = run_id(config)
+    rid = run_id({k: v for k, v in config.items() if k != "command"})
     marker = out / RUN_FILE
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out} is a file; give a folder")
