@@ -15,7 +15,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .calibration_fit import SEGMENT_TEXT, calibrate_command, label_for, segment_of
 from .errors import CalibrationError
+
+__all__ = ["DEFAULT_CALIBRATION", "apply_calibration", "calibrate_command", "load_calibration",
+           "posterior", "calibrated_log_odds", "missing_features"]
 
 DEFAULT_CALIBRATION = Path(__file__).resolve().parent / "data" / "calibration-v1.json"
 
@@ -46,14 +50,26 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return float(value)
+
+
+def missing_features(evidence: dict[str, Any], cmap: dict[str, Any]) -> list[str]:
+    """Features of the map the evidence does not hold as a number."""
+    return [name for name in cmap["features"] if _number(evidence.get(name)) is None]
+
+
 def calibrated_log_odds(evidence: dict[str, Any], cmap: dict[str, Any]) -> float:
-    """Linear predictor of the logistic map (missing features count as their training mean)."""
+    """Linear predictor of the logistic map.  Inputs are clipped to the training range (the
+    map knows nothing beyond it); a missing feature counts as its training mean."""
     total = float(cmap["intercept"])
     scale = cmap.get("standardize", {})
     for name in cmap["features"]:
-        value = evidence.get(name)
+        value = _number(evidence.get(name))
         mean, sd = scale.get(name, [0.0, 1.0])
-        x = (float(value) - mean) / sd if isinstance(value, (int, float)) else 0.0
+        x = (value - mean) / sd if value is not None else 0.0
         lo, hi = cmap.get("clip", {}).get(name, [-math.inf, math.inf])
         total += float(cmap["coefficients"][name]) * min(max(x, lo), hi)
     return total
@@ -67,11 +83,46 @@ def posterior(likelihood_ratio: float, prior: float) -> float:
     return odds / (1.0 + odds) if math.isfinite(odds) else 1.0
 
 
+def _metrics_digest(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The map's out-of-sample metrics without the per-kind detail (the report needs the
+    error, the bin counts and the reliability tables)."""
+    if not metrics:
+        return metrics
+    return {k: v for k, v in metrics.items() if k != "by_kind"}
+
+
+def select_segment(cmap: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
+    """The part of a map for this kind of run: one answer per prompt or several."""
+    segments = cmap.get("segments") or {}
+    seg = segment_of(evidence)
+    if seg in segments:
+        return dict(cmap, **segments[seg])
+    return dict(cmap)
+
+
+def _trained_on_text(cmap: dict[str, Any]) -> str | None:
+    """What the map was fitted on, in words (the renderer prints it on one line)."""
+    t = cmap.get("trained_on")
+    if isinstance(t, dict):
+        return (f"{t.get('pairs')} pairs of known lineage, {t.get('cases')} cases "
+                f"({t.get('description')})")
+    return t
+
+
+def _headline_error(metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """Out-of-sample ECE (with its bin counts) and Brier score over all held-out pairs."""
+    overall = (metrics or {}).get("overall") or {}
+    return {"ece": overall.get("ece"), "ece_bins": overall.get("ece_bins"),
+            "bin_counts": overall.get("bin_counts"), "brier": overall.get("brier"),
+            "cv_scheme": (metrics or {}).get("scheme")}
+
+
 def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
                       calibration_file: str | None = None, prior: float | None = None,
                       has_controls: bool = True) -> dict[str, Any]:
     """The probability fields of ``verdict`` (and the label the calibrated thresholds give)."""
-    cmap, sha, name = load_calibration(calibration_file)
+    full, sha, name = load_calibration(calibration_file)
+    cmap = select_segment(full, evidence)
     base_rate = float(cmap["base_rate"])
     eta = calibrated_log_odds(evidence, cmap)
     p_base = _sigmoid(eta)
@@ -79,6 +130,7 @@ def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
     lr = math.exp(min(log_lr, 700.0))
     used_prior = base_rate if prior is None else float(prior)
     probability = posterior(lr, used_prior)
+    missing = missing_features(evidence, cmap)
     out: dict[str, Any] = {
         "probability": probability,
         "probability_at_base_rate": p_base,
@@ -86,10 +138,20 @@ def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
         "log10_likelihood_ratio": log_lr / math.log(10),
         "prior": used_prior,
         "prior_source": "calibration base rate" if prior is None else "user (--prior)",
-        "calibration": {"name": cmap.get("name", name), "version": cmap["version"], "file": name,
-                        "sha256": sha, "trained_on": cmap.get("trained_on"),
-                        "metrics": cmap.get("metrics"), "thresholds": cmap.get("thresholds")},
+        "calibration": {"name": full.get("name", name), "version": full["version"], "file": name,
+                        "segment": cmap.get("segment"),
+                        "sha256": sha, "trained_on": _trained_on_text(cmap),
+                        **_headline_error(cmap.get("metrics")),
+                        "metrics": _metrics_digest(cmap.get("metrics")),
+                        "thresholds": cmap.get("thresholds"),
+                        "plain_summary": cmap.get("plain_summary")},
+        "label_from_calibration": label_for(p_base, cmap.get("thresholds")),
+        "missing_evidence": missing,
     }
+    fitted_on = cmap.get("segment")
+    if fitted_on and fitted_on != segment_of(evidence):
+        out["calibration_note"] = (f"this calibration was fitted on {SEGMENT_TEXT[fitted_on]} "
+                                   f"only; this run is one of {SEGMENT_TEXT[segment_of(evidence)]}")
     if not has_controls:
         # Without controls there is no distillation evidence: the likelihood ratio is 1 and
         # the probability stays at the prior.
@@ -97,5 +159,6 @@ def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
                    likelihood_ratio=1.0, log10_likelihood_ratio=0.0,
                    probability_note="no control models: there is no distillation test, so the "
                                     "probability is only the prior; only the same-model "
-                                    "question was tested")
+                                    "question was tested",
+                   label_from_calibration="inconclusive")
     return out

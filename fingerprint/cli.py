@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     zoo_sub = p.add_subparsers(dest="zoo_command", metavar="ACTION")
     zb = zoo_sub.add_parser("build", help="build (or check the cache of) organisms")
     zb.add_argument("names", nargs="*", help="organisms (default: the whole panel)")
+    zb.add_argument("--force", action="store_true", help="rebuild even when cached")
     zoo_sub.add_parser("list", help="organisms and their weight hashes")
 
     p = sub.add_parser("benchmark", help="score labelled pairs of a response corpus")
@@ -208,8 +209,10 @@ def _zoo(args: argparse.Namespace) -> int:
     from . import zoo
 
     if args.zoo_command == "build":
-        for name, sha in zoo.build_panel(args.names or None).items():
-            print(f"{name}\t{sha}")
+        metas = zoo.build_panel(args.names or None, force=args.force,
+                                progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        for name, meta in metas.items():
+            print(f"{name}\t{meta['weights_sha256']}")
         return 0
     if args.zoo_command == "list":
         for name in zoo.ORGANISMS:

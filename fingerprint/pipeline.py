@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
     })
     return {
         "schema_version": SCHEMA_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": request_command,
         "tool": tool_info(),
         "environment": environment_info(),
@@ -200,7 +202,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
 def write_report(run_dir: Path, report: dict[str, Any]) -> str:
     """Write report.json, the rendered reports and the manifest; return the manifest hash."""
     from .report.manifest import write_manifest
-    from .report.render_html import write_report_files
+    from .report.render import write_report_files
 
     runfolder.write_json(run_dir / REPORT_FILE, report)
     write_report_files(report, run_dir)

@@ -358,6 +358,6 @@ def load_suite(path: str | Path | None = None) -> Suite:
     if problems:
         raise SuiteError(f"suite {root} has {len(problems)} problem(s)", problems)
     return Suite(id=str(meta.get("id", root.stem)), version=str(meta.get("version", "1")),
-                 probes=tuple(probes), source=str(root))
+                 probes=tuple(probes), source="built-in:probes" if path is None else str(root))
 
 

@@ -54,6 +54,7 @@ class Completion:
     created: str | None = None  # ISO-8601 UTC time the response arrived
     raw_request: dict[str, Any] | None = None  # the wire body sent (never headers with keys)
     raw_response: dict[str, Any] | None = None  # the wire body received
+    response_headers: dict[str, str] | None = None  # allow-listed, non-secret headers only
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +69,7 @@ class Completion:
             "created": self.created,
             "raw_request": self.raw_request,
             "raw_response": self.raw_response,
+            "response_headers": self.response_headers,
         }
 
     @classmethod

@@ -35,7 +35,11 @@ class ModelSpec:
 
     def to_json(self) -> dict[str, Any]:
         """The spec as recorded in reports: options minus anything secret-looking."""
-        safe = {k: v for k, v in sorted(self.options.items()) if "key" not in k or k == "key_env"}
+        safe = {k: v for k, v in sorted(self.options.items())
+                if ("key" not in k or k == "key_env") and k not in ("extra", "headers")}
+        if isinstance(self.options.get("extra"), dict):
+            # Extra body fields are recorded by name only: a user may put a token in one.
+            safe["extra_fields"] = sorted(self.options["extra"])
         return {"spec": self.raw, "provider": self.provider, "model": self.model, "options": safe}
 
 

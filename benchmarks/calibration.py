@@ -1,0 +1,147 @@
+"""Fit the shipped calibration map on pairs of known lineage and measure its error.
+
+Two sources of known pairs:
+
+* the built-in organism panel (``zoo/...``): every student trained on any fraction f > 0 of
+  the teacher's outputs is labelled distilled (the small fractions are the hard positives);
+  students of the other teacher, the student trained on none of it, and the independent
+  labs are not; ``teacher-wrapped`` (the teacher behind a system prompt) is a same-model pair,
+  reported but not fitted.  Each pair is compared several times, each time with another
+  seed and another control panel drawn from the organisms independent of the reference.
+* the labelled public pairs of an AlpacaEval corpus (``--corpus DIR --pairs pairs.json``),
+  one answer per prompt, with random control panels and prompt subsets.
+
+Usage::
+
+    python benchmarks/calibration.py --corpus PATH/alpaca_eval --pairs PATH/pairs.json
+
+writes ``fingerprint/data/calibration-v1.json``, ``docs/calibration-reliability.png`` and
+``reports/calibration/evidence.json`` (every case's evidence, so a refit needs no model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fingerprint import calibration_metrics as cm  # noqa: E402
+from fingerprint.calibration_fit import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
+from fingerprint.calibration_pairs import CORPUS_CONTROLS, corpus_cases, live_evidence, read_pairs  # noqa: E402
+
+FEATURES = list(DEFAULT_FEATURES)
+VERSION = "1.0.0"
+NAME = "fingerprint-default-v1"
+
+# (reference, suspect, label, kind); label 1 distilled, 0 not, None same model (not fitted)
+STUDENTS = ["student-100", "student-50", "student-25", "student-10", "student-5"]
+ZOO_PAIRS = ([("teacher", s, 1, s) for s in STUDENTS]
+             + [("teacher-b", "student-b-100", 1, "student-100 (other teacher)")]
+             + [("teacher", s, 0, "independent") for s in
+                ("student-0", "independent-a", "independent-b", "independent-c", "teacher-b")]
+             + [("teacher", "student-b-100", 0, "student of another teacher"),
+                ("teacher-b", "student-100", 0, "student of another teacher"),
+                ("teacher-b", "student-25", 0, "student of another teacher"),
+                ("teacher-b", "student-0", 0, "independent"),
+                ("independent-a", "student-100", 0, "student of another teacher"),
+                ("independent-b", "teacher", 0, "independent"),
+                ("teacher", "teacher-wrapped", None, "same model")])
+# Organisms with no lineage to a reference may control for it.
+CONTROL_POOL = ["independent-a", "independent-b", "independent-c", "teacher-b", "student-0", "teacher"]
+DESCENDANTS = {"teacher": set(STUDENTS) | {"teacher-wrapped"}, "teacher-b": {"student-b-100"}}
+
+
+def zoo_cases(replicates: int, n_controls: int, seed: int, log) -> list[Case]:
+    cases = []
+    with tempfile.TemporaryDirectory(prefix="fingerprint-calibration-") as tmp:
+        for ref, sus, label, kind in ZOO_PAIRS:
+            pool = [c for c in CONTROL_POOL
+                    if c not in {ref, sus} | DESCENDANTS.get(ref, set())]
+            rng = np.random.default_rng([seed, len(cases)])
+            for r in range(replicates):
+                controls = sorted(rng.choice(pool, size=n_controls, replace=False).tolist())
+                t0 = time.perf_counter()
+                ev = live_evidence(f"zoo/{ref}", f"zoo/{sus}", [f"zoo/{c}" for c in controls],
+                                   seed=seed + r, samples=10, suite=None, work=Path(tmp))
+                cases.append(Case(pair=f"zoo/{ref} -> zoo/{sus}", label=label, evidence=ev,
+                                  source="organism panel", kind=kind,
+                                  info={"controls": controls, "seed": seed + r}))
+                log(f"{ref} -> {sus} [{', '.join(controls)}] seed {seed + r}: t_min="
+                    f"{ev.get('distill_t_min')} eff={ev.get('effect_standardized')} "
+                    f"({time.perf_counter() - t0:.1f}s)")
+    return cases
+
+
+def _dump(cases: list[Case]) -> list[dict]:
+    return [{"pair": c.pair, "label": c.label, "source": c.source, "kind": c.kind,
+             "evidence": c.evidence, "info": c.info} for c in cases]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", help="AlpacaEval corpus folder (results/<model>/model_outputs.json)")
+    ap.add_argument("--pairs", help="labelled pairs of that corpus (pairs.json)")
+    ap.add_argument("--zoo-replicates", type=int, default=6)
+    ap.add_argument("--zoo-controls", type=int, default=3)
+    ap.add_argument("--corpus-replicates", type=int, default=6)
+    ap.add_argument("--corpus-prompts", default="50,100,200,400",
+                    help="prompt-subset sizes the replicates cycle through")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--evidence-dir", default=str(ROOT / "reports" / "calibration"),
+                    help="evidence caches (organisms.json, public.json): read when present")
+    ap.add_argument("--regather", action="store_true", help="recompute the evidence caches")
+    ap.add_argument("--only", choices=["organisms", "public"], help="gather one source and stop")
+    ap.add_argument("--out", default=str(ROOT / "fingerprint" / "data" / "calibration-v1.json"))
+    ap.add_argument("--plot", default=str(ROOT / "docs" / "calibration-reliability.png"))
+    args = ap.parse_args(argv)
+    log = lambda s: print(s, flush=True)  # noqa: E731
+
+    def gather(name: str, make) -> list[Case]:
+        cache = Path(args.evidence_dir) / f"{name}.json"
+        if cache.is_file() and not args.regather:
+            rows = json.loads(cache.read_text())["cases"]
+            log(f"read {len(rows)} {name} cases from {cache}")
+            return [Case(**row) for row in rows]
+        cases = make()
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"cases": _dump(cases)}, indent=1) + "\n")
+        return cases
+
+    cases: list[Case] = []
+    counts = tuple(int(x) for x in args.corpus_prompts.split(","))
+    if args.only in (None, "organisms"):
+        cases += gather("organisms", lambda: zoo_cases(args.zoo_replicates, args.zoo_controls,
+                                                       args.seed, log))
+    if args.only in (None, "public") and args.corpus and args.pairs:
+        pairs = [dict(p, source="public pairs") for p in read_pairs(args.pairs)]
+        cases += gather("public", lambda: corpus_cases(args.corpus, pairs, seed=args.seed,
+                                                       replicates=args.corpus_replicates, log=log,
+                                                       prompt_counts=counts))
+    if args.only:
+        return 0
+    cmap = build_calibration(cases, FEATURES, name=NAME, version=VERSION, seed=args.seed, extra={
+        "evidence_settings": {"organism panel": "default probe suite, 10 samples per probe, "
+                                                f"{args.zoo_controls} controls",
+                              "public pairs": f"one answer per prompt, {CORPUS_CONTROLS} "
+                                              f"controls, {args.corpus_prompts} prompts"},
+        "created_by": "benchmarks/calibration.py",
+    })
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(cmap, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    cm.write_reliability(cmap, args.plot)
+    log(format_metrics(cmap))
+    log(f"wrote {out} and {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

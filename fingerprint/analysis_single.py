@@ -1,0 +1,111 @@
+"""Analysis when every model gave one answer per prompt (replayed public corpora)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .analysis_probe import ProbeData
+from .analysis_verdict import TestSummary, decide
+from .stats.bootstrap import mean_ci
+from .stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
+from .stats import single_sample
+
+NOTE = ("One answer per prompt per model: within-model variation cannot be estimated, so there "
+        "is no per-prompt test and no equality test; evidence is pooled across prompts ({m}).")
+
+
+def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float,
+                   rng: np.random.Generator) -> dict[str, Any]:
+    K = len(names) - 2
+    full = [i for i, d in enumerate(pdata) if all(len(g) >= 1 for g in d.groups)]
+    grams = [pdata[i].kernel[np.ix_([int(g[0]) for g in pdata[i].groups],
+                                    [int(g[0]) for g in pdata[i].groups])] for i in full]
+    D = single_sample.single_sample_differences(grams, K) if K and full else np.zeros((len(full), 0))
+    pooled: list[PooledResult | None] = [pooled_relative_test(D[:, k]) if len(full) >= 2 else None
+                                         for k in range(K)]
+    panel = panel_test(pooled) if K and all(p is not None for p in pooled) else None
+    weak = panel.weakest_control if panel else None
+    per_control = []
+    for k in range(K):
+        pr = pooled[k]
+        ci = mean_ci(D[:, k], rng, alpha=alpha) if len(full) else (None, None)
+        per_control.append({"control": names[2 + k], "statistic": pr.statistic if pr else None,
+                            "p_value": pr.p_value if pr else None,
+                            "effect": pr.effect if pr else None, "ci": list(ci),
+                            "closeness": None, "n_probes": len(full)})
+    row = {i: j for j, i in enumerate(full)}
+    probes = []
+    for i, d in enumerate(pdata):
+        j = row.get(i)
+        sims = grams[j][0].tolist() if j is not None else None
+        probes.append({
+            "id": d.probe.id, "family": d.probe.family, "answer_type": d.probe.answer_type,
+            "n_samples": {"reference": len(d.groups[0]), "suspect": len(d.groups[1]),
+                          "controls": [len(g) for g in d.groups[2:]]},
+            "statistics": {"similarity_to_reference": sims,
+                           "relative_difference": D[j].tolist() if j is not None else None},
+            "p_value": None, "p_value_equality": None, "p_adjusted": None,
+            "effect": float(D[j].min()) if j is not None and K else None, "ci": [None, None]})
+    families = []
+    fam_idx: dict[str, list[int]] = {}
+    for i in full:
+        fam_idx.setdefault(pdata[i].probe.family, []).append(row[i])
+    for fam, rows in fam_idx.items():
+        e = D[rows].min(axis=1) if K else np.zeros(0)
+        ci = mean_ci(e, rng, alpha=alpha) if e.size else (None, None)
+        p = (panel_test([pooled_relative_test(D[rows, k]) for k in range(K)]).p_value
+             if K and len(rows) >= 2 else None)
+        direction = ("toward reference" if ci[0] is not None and ci[0] > 0 and len(rows) > 1
+                     else "away" if ci[1] is not None and ci[1] < 0 and len(rows) > 1 else "none")
+        families.append({"family": fam, "n_probes": len(rows),
+                         "effect": float(e.mean()) if e.size else None, "ci": list(ci),
+                         "direction": direction, "p_value": p})
+    wk = pooled[weak] if weak is not None else None
+    summary = TestSummary(
+        n_probes=len(full), n_controls=K, single_sample=True, p_eq=None, eq_min_p=None,
+        controls_eq_p=[], p_distill=panel.p_value if panel else None,
+        t_distill=panel.statistic if panel else None, n_distill_probes=len(full),
+        effect=wk.effect if wk else None,
+        effect_ci=tuple(per_control[weak]["ci"]) if weak is not None else (None, None),
+        closeness=None, weakest_control=names[2 + weak] if weak is not None else None)
+    z = None
+    if panel is not None:
+        from scipy import stats as sps
+        z = float(np.clip(sps.norm.isf(max(panel.p_value, 1e-300)), -40, 40))
+    fam_sim = []
+    for fam, rows in fam_idx.items():
+        g = np.stack([grams[r] for r in rows])
+        fam_sim.append({"family": fam, "reference_self": None, "suspect": float(g[:, 1, 0].mean()),
+                        "controls": [float(g[:, 2 + k, 0].mean()) for k in range(K)],
+                        "control_names": names[2:]})
+    return {
+        "single_sample": True, "probes": probes, "families": families,
+        "tests": {"distillation": {"statistic": panel.statistic if panel else None,
+                                   "p_value": panel.p_value if panel else None,
+                                   "weakest_control": summary.weakest_control,
+                                   "per_control": per_control, "cauchy_p_value": None,
+                                   "method": single_sample.METHOD + "; one-sided t-test over "
+                                             "prompts per control, intersection–union over the panel"},
+                  "equality": {"statistic": None, "p_value": None, "n_probes": 0,
+                               "method": "not estimable with one answer per prompt"},
+                  "controls_vs_reference_equality": [], "identity": None},
+        "evidence": {"n_probes": len(full), "n_controls": K, "single_sample": 1,
+                     "samples_per_probe": 1.0, "distill_p": summary.p_distill, "distill_z": z,
+                     "distill_t_min": summary.t_distill,
+                     "effect_standardized": wk.statistic / math.sqrt(wk.n_probes) if wk else None,
+                     "closeness_min": None, "cauchy_p": None, "cauchy_z": None,
+                     "equality_p": None, "equality_z": None, "controls_equality_p_max": None},
+        "exhibits": [],
+        "plot_data": {"family_similarity": fam_sim,
+                      "null_distribution": None if wk is None else {
+                          "statistic": "studentised mean of per-prompt differences, weakest control",
+                          "observed": wk.statistic,
+                          "null": sign_flip_null(D[:, weak], rng).tolist(),
+                          "null_method": f"random sign flips (t with {wk.df} df in the test)"},
+                      "projection": None, "choice_counts": []},
+        "verdict": decide(summary, alpha),
+        "method_note": NOTE.format(m=single_sample.METHOD),
+    }

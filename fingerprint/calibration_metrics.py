@@ -1,0 +1,170 @@
+"""How good a probability is: reliability bins, expected calibration error, Brier score,
+log loss, ROC AUC, and the reliability diagram.
+
+All metrics take out-of-sample probabilities ``p`` and 0/1 outcomes ``y``.  Bins are the
+ten equal-width intervals [0, 0.1), …, [0.9, 1.0]; the expected calibration error (ECE) is
+the count-weighted mean of |observed rate − mean predicted probability| over non-empty
+bins, so every table that states an ECE also states the bin counts it was computed on.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+N_BINS = 10
+
+
+def _arrays(p: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    p = np.asarray(p, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if p.shape != y.shape:
+        raise ValueError("one outcome per probability is needed")
+    if p.size and (np.any(p < 0) or np.any(p > 1) or not np.all(np.isfinite(p))):
+        raise ValueError("probabilities must lie in [0, 1]")
+    if np.any((y != 0) & (y != 1)):
+        raise ValueError("outcomes must be 0 or 1")
+    return p, y
+
+
+def reliability_bins(p: Any, y: Any, n_bins: int = N_BINS) -> list[dict[str, Any]]:
+    """One row per equal-width bin: bounds, count, mean predicted probability, observed rate."""
+    p, y = _arrays(p, y)
+    index = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        mask = index == b
+        n = int(mask.sum())
+        rows.append({"lo": b / n_bins, "hi": (b + 1) / n_bins, "count": n,
+                     "positives": int(y[mask].sum()),
+                     "mean_predicted": float(p[mask].mean()) if n else None,
+                     "observed_rate": float(y[mask].mean()) if n else None})
+    return rows
+
+
+def expected_calibration_error(p: Any, y: Any, n_bins: int = N_BINS) -> float:
+    p, y = _arrays(p, y)
+    if not p.size:
+        return float("nan")
+    total = 0.0
+    for row in reliability_bins(p, y, n_bins):
+        if row["count"]:
+            total += row["count"] * abs(row["observed_rate"] - row["mean_predicted"])
+    return total / p.size
+
+
+def brier_score(p: Any, y: Any) -> float:
+    p, y = _arrays(p, y)
+    return float(np.mean((p - y) ** 2)) if p.size else float("nan")
+
+
+def log_loss(p: Any, y: Any, eps: float = 1e-12) -> float:
+    p, y = _arrays(p, y)
+    if not p.size:
+        return float("nan")
+    q = np.clip(p, eps, 1 - eps)
+    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+
+
+def roc_auc(p: Any, y: Any) -> float | None:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    p, y = _arrays(p, y)
+    pos, neg = p[y == 1], p[y == 0]
+    if not pos.size or not neg.size:
+        return None
+    greater = (pos[:, None] > neg[None, :]).sum()
+    ties = (pos[:, None] == neg[None, :]).sum()
+    return float((greater + 0.5 * ties) / (pos.size * neg.size))
+
+
+def summarize(p: Any, y: Any, n_bins: int = N_BINS) -> dict[str, Any]:
+    """Every metric of one set of out-of-sample predictions, with the bin counts."""
+    p, y = _arrays(p, y)
+    bins = reliability_bins(p, y, n_bins)
+    return {"n": int(p.size), "n_distilled": int(y.sum()), "n_not_distilled": int(p.size - y.sum()),
+            "ece": expected_calibration_error(p, y, n_bins), "ece_bins": n_bins,
+            "bin_counts": [row["count"] for row in bins],
+            "brier": brier_score(p, y), "log_loss": log_loss(p, y), "auc": roc_auc(p, y),
+            "reliability": bins}
+
+
+def format_summary(name: str, m: dict[str, Any]) -> str:
+    auc = "n/a" if m.get("auc") is None else f"{m['auc']:.3f}"
+    return (f"{name:<22} n={m['n']:<5} (distilled {m['n_distilled']}, not {m['n_not_distilled']})  "
+            f"ECE={m['ece']:.3f}  Brier={m['brier']:.3f}  log-loss={m['log_loss']:.3f}  AUC={auc}\n"
+            f"{'':<22} bin counts (10 equal-width bins): {m['bin_counts']}")
+
+
+_STYLES = [("#D55E00", "o"), ("#0072B2", "s"), ("#009E73", "^"), ("#CC79A7", "D")]
+
+
+def render_reliability(curves: dict[str, list[dict[str, Any]]], *, title: str = "Reliability",
+                       marker: float | None = None) -> bytes:
+    """PNG bytes of a reliability diagram: one curve per named set of bins (e.g. the map's
+    stored ``reliability`` tables), point area ∝ bin count, counts histogram below.
+    ``marker`` draws a vertical line at one probability (e.g. this report's)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9,
+                         "axes.spines.top": False, "axes.spines.right": False}):
+        fig, (ax, hx) = plt.subplots(2, 1, figsize=(4.8, 5.4), dpi=110, sharex=True,
+                                     gridspec_kw={"height_ratios": [3, 1]})
+        ax.plot([0, 1], [0, 1], color="#777777", linestyle=":", linewidth=1,
+                label="perfect calibration")
+        width = 1.0 / max(len(next(iter(curves.values()), [])) or N_BINS, 1)
+        offsets = np.linspace(-0.25, 0.25, max(len(curves), 1)) * width if len(curves) > 1 else [0.0]
+        for i, (name, bins) in enumerate(curves.items()):
+            colour, shape = _STYLES[i % len(_STYLES)]
+            full = [b for b in bins if b["count"]]
+            xs = [b["mean_predicted"] for b in full]
+            ys = [b["observed_rate"] for b in full]
+            sizes = [12 + 120 * math.sqrt(b["count"] / max(c["count"] for c in full)) for b in full]
+            ax.plot(xs, ys, color=colour, linewidth=1, alpha=0.8)
+            ax.scatter(xs, ys, s=sizes, color=colour, marker=shape, label=name, zorder=3,
+                       edgecolors="black", linewidths=0.4)
+            centres = [(b["lo"] + b["hi"]) / 2 + offsets[i] for b in bins]
+            hx.bar(centres, [b["count"] for b in bins], width=width / max(len(curves), 1),
+                   color=colour, alpha=0.8, edgecolor="black", linewidth=0.3)
+        if marker is not None:
+            for axis in (ax, hx):
+                axis.axvline(marker, color="black", linewidth=1, linestyle="--")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("observed fraction distilled")
+        ax.set_title(title)
+        ax.legend(loc="upper left", frameon=False)
+        hx.set_yscale("symlog", linthresh=1)
+        hx.set_xlabel("predicted P(distilled), out of sample")
+        hx.set_ylabel("cases per bin")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def write_reliability(cmap: dict[str, Any], path: str | Path, *,
+                      marker: float | None = None) -> Path:
+    """Draw a calibration map's stored out-of-sample reliability tables to ``path`` (PNG).
+
+    This is what a report renderer calls: it needs only the map (``verdict.calibration``
+    carries the same ``metrics``)."""
+    metrics = cmap.get("metrics") or {}
+    curves = {name: m["reliability"] for name, m in (metrics.get("by_source") or {}).items()
+              if m.get("reliability")}
+    if not curves and metrics.get("overall", {}).get("reliability"):
+        curves = {"all pairs": metrics["overall"]["reliability"]}
+    if not curves:
+        raise ValueError("this calibration map stores no reliability table")
+    title = f"Reliability of {cmap.get('name', 'the calibration')} (held-out pairs)"
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(render_reliability(curves, title=title, marker=marker))
+    return out

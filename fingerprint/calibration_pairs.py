@@ -1,0 +1,202 @@
+"""Pairs of known lineage for calibration: reading them, and gathering their evidence.
+
+A pairs file is a JSON list (or ``{"pairs": [...]}``) of objects::
+
+    {"reference": "...", "suspect": "...", "label": "teacher_student" | "distilled"
+     | "independent" | "same_model", "controls": [...]?, "kind": "..."?}
+
+Without a corpus, ``reference``/``suspect``/``controls`` are model specs (``zoo/teacher``,
+``openai/gpt-4o`` ...) compared through the same pipeline as ``fingerprint compare``
+(collected into the response store, so a rerun costs nothing).  With a corpus they are
+model names of that corpus (e.g. the AlpacaEval ``pairs.json``), scored on its stored
+answers with the single-sample analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from .calibration_fit import Case
+from .errors import CalibrationError
+
+LABELS: dict[str, int | None] = {"teacher_student": 1, "distilled": 1, "independent": 0,
+                                 "same_model": None}
+LIVE_REPLICATES = 3
+
+
+def read_pairs(path: str | Path) -> list[dict[str, Any]]:
+    """The validated pairs of a pairs file (label → ``y`` 1 / 0 / None for same model)."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CalibrationError(f"pairs file {file} does not exist") from None
+    except ValueError:
+        raise CalibrationError(f"pairs file {file} is not valid JSON") from None
+    items = data.get("pairs") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        raise CalibrationError(f"pairs file {file} must hold a non-empty list of pairs")
+    out = []
+    for i, item in enumerate(items):
+        where = f"pairs file {file}, pair {i + 1}"
+        if not isinstance(item, dict):
+            raise CalibrationError(f"{where} is not an object with reference, suspect and label")
+        for key in ("reference", "suspect", "label"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise CalibrationError(f"{where} lacks '{key}'")
+        if item["label"] not in LABELS:
+            raise CalibrationError(f"{where} has label {item['label']!r}; use one of "
+                                   f"{', '.join(LABELS)}")
+        controls = item.get("controls")
+        if controls is not None and (not isinstance(controls, list)
+                                     or not all(isinstance(c, str) for c in controls)):
+            raise CalibrationError(f"{where}: 'controls' must be a list of model names")
+        out.append({**item, "y": LABELS[item["label"]],
+                    "kind": str(item.get("kind") or item["label"])})
+    return out
+
+
+def pair_id(pair: dict[str, Any]) -> str:
+    return f"{pair['reference']} -> {pair['suspect']}"
+
+
+def run_evidence(run_dir: Path) -> dict[str, Any]:
+    """The analysis evidence of a collected run folder (as ``pipeline.recompute`` computes it,
+    without applying any calibration: calibration is what is being fitted)."""
+    from . import runfolder
+    from .analysis import ResponseSet, analyze
+
+    run = runfolder.read_json(run_dir / runfolder.RUN_FILE)
+    suite = runfolder.read_suite(run_dir / runfolder.SUITE_FILE)
+    roles = [role for role, _ in run["config"]["models"]]
+    specs = {role: spec["spec"] for role, spec in run["config"]["models"]}
+    texts: dict[str, dict[str, list[str]]] = {role: {} for role in roles}
+    rows = runfolder.read_responses(run_dir / runfolder.RESPONSES_FILE)
+    for row in sorted(rows, key=lambda r: (r["role"], r["probe_id"], r["sample_index"])):
+        texts[row["role"]].setdefault(row["probe_id"], []).append(row["response"].get("text") or "")
+    controls = [r for r in roles if r.startswith("control")]
+    data = ResponseSet(probes=suite.probes, reference=texts["reference"], suspect=texts["suspect"],
+                       controls=tuple(texts[c] for c in controls),
+                       control_names=tuple(specs[c] for c in controls))
+    return dict(analyze(data, seed=int(run["config"]["seed"])).get("evidence") or {})
+
+
+def live_evidence(reference: str, suspect: str, controls: list[str], *, seed: int,
+                  samples: int, suite: str | None, work: Path, store: str | None = None
+                  ) -> dict[str, Any]:
+    """Run one comparison through the pipeline (collect, then analyse the run folder)."""
+    from . import runfolder
+    from .pipeline import RunRequest, collect_run, roles_for
+
+    out = work / runfolder.run_id({"r": reference, "s": suspect, "c": controls, "seed": seed,
+                                   "n": samples, "suite": suite})
+    request = RunRequest(models=roles_for(reference, suspect, controls), suite_path=suite,
+                         samples=samples, seed=seed, out=out, store_path=store, progress=False,
+                         command="fingerprint calibrate")
+    collect_run(request)
+    return run_evidence(out)
+
+
+def live_cases(pairs: list[dict[str, Any]], *, seed: int, replicates: int = LIVE_REPLICATES,
+               samples: int = 10, suite: str | None = None, store: str | None = None,
+               source: str = "live", log: Callable[[str], None] | None = None) -> list[Case]:
+    """Every pair compared ``replicates`` times (seeds seed, seed+1, ...) through the pipeline."""
+    cases = []
+    with tempfile.TemporaryDirectory(prefix="fingerprint-calibrate-") as tmp:
+        for pair in pairs:
+            controls = list(pair.get("controls") or [])
+            if not controls:
+                raise CalibrationError(f"pair {pair_id(pair)} has no controls: calibration of the "
+                                       "distillation test needs independent control models")
+            for r in range(replicates):
+                evidence = live_evidence(pair["reference"], pair["suspect"], controls,
+                                         seed=seed + r, samples=int(pair.get("samples", samples)),
+                                         suite=pair.get("suite", suite), work=Path(tmp), store=store)
+                cases.append(Case(pair=pair_id(pair), label=pair["y"], evidence=evidence,
+                                  source=pair.get("source", source), kind=pair["kind"],
+                                  info={"controls": controls, "seed": seed + r}))
+                if log:
+                    log(f"{pair_id(pair)} seed {seed + r}: " + json.dumps(
+                        {k: v for k, v in evidence.items() if isinstance(v, (int, float))}))
+    return cases
+
+
+CORPUS_PROMPTS = (100, 200, 400, 800)
+CORPUS_REPLICATES = 8
+CORPUS_CONTROLS = 5
+
+
+def _related(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Models that may not serve as controls for a reference: its same-model twins, its
+    documented students and their twins (a control must be independent of the reference)."""
+    twins: dict[str, set[str]] = {}
+    for p in pairs:
+        if p["label"] == "same_model":
+            group = twins.get(p["reference"], {p["reference"]}) | twins.get(p["suspect"], {p["suspect"]})
+            for m in group:
+                twins[m] = group
+    same = lambda m: twins.get(m, {m})  # noqa: E731
+    out: dict[str, set[str]] = {}
+    for p in pairs:
+        for ref in same(p["reference"]):
+            bucket = out.setdefault(ref, set(same(ref)))
+            if p["y"] == 1:
+                bucket |= same(p["suspect"])
+    return out
+
+
+def _stable_int(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
+                 replicates: int = CORPUS_REPLICATES, prompt_counts: tuple[int, ...] = CORPUS_PROMPTS,
+                 n_controls: int = CORPUS_CONTROLS, source: str = "corpus",
+                 log: Callable[[str], None] | None = None) -> list[Case]:
+    """Cases of corpus pairs, one answer per prompt, analysed as ``compare`` analyses replayed
+    corpus models.  Replicate r draws a control panel of ``n_controls`` models independent of
+    the reference (unless the pair lists its own) and a random subset of
+    ``prompt_counts[r % len]`` shared prompts, so the map sees the range of panel and suite
+    sizes it will meet."""
+    import numpy as np
+
+    from .analysis import ResponseSet, analyze
+    from .corpus import load_corpus
+    from .suite import Probe
+
+    data = load_corpus(corpus)
+    related = _related(pairs)
+    cases = []
+    for pair in pairs:
+        ref, sus = pair["reference"], pair["suspect"]
+        data.check_models([ref, sus] + list(pair.get("controls") or []))
+        banned = related.get(ref, {ref}) | related.get(sus, {sus}) | {ref, sus}
+        pool = list(pair.get("controls") or [m for m in data.models if m not in banned])
+        if not pool:
+            raise CalibrationError(f"pair {pair_id(pair)} has no eligible control in {corpus}")
+        rng = np.random.default_rng([seed, _stable_int(pair_id(pair))])
+        for r in range(replicates):
+            controls = sorted(rng.choice(pool, size=min(n_controls, len(pool)), replace=False).tolist()) \
+                if not pair.get("controls") else pool
+            shared = data.shared_prompts([ref, sus, *controls])
+            size = min(prompt_counts[r % len(prompt_counts)], len(shared))
+            ids = sorted(rng.choice(shared, size=size, replace=False).tolist())
+            probes = tuple(Probe(id=pid, family="corpus", version=1, rationale="corpus prompt",
+                                 messages=({"role": "user", "content": data.prompts.get(pid, "")},))
+                           for pid in ids)
+            one = lambda m: {pid: [t] for pid, t in zip(ids, data.texts(m, ids))}  # noqa: E731
+            rs = ResponseSet(probes=probes, reference=one(ref), suspect=one(sus),
+                             controls=tuple(one(c) for c in controls), control_names=tuple(controls))
+            evidence = dict(analyze(rs, seed=seed + r).get("evidence") or {})
+            cases.append(Case(pair=pair_id(pair), label=pair["y"], evidence=evidence,
+                              source=pair.get("source", source), kind=pair["kind"],
+                              info={"controls": controls, "prompts": size, "replicate": r}))
+            if log:
+                log(f"{pair_id(pair)} r{r} n={size}: t_min={evidence.get('distill_t_min')} "
+                    f"eff={evidence.get('effect_standardized')}")
+    return cases

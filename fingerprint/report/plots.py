@@ -1,0 +1,308 @@
+"""Plots of a report, drawn with matplotlib's Agg renderer into reproducible PNG bytes.
+
+Every plot reads only ``report.json``.  The same report gives byte-identical files: a
+fixed style (matplotlib defaults, not the user's matplotlibrc), a fixed size and dpi,
+and no ``Software`` or date metadata in the PNG.  Models are told apart by marker
+shape, hatch and line style as well as by colour, so the plots survive greyscale
+printing.  Text that came from a model (answer labels) is shown on one line, cut short,
+with control characters made visible and ``$`` escaped so mathtext never parses it.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .escape import one_line
+from .plot_data import canonical_plot_data
+
+DPI = 110
+MAX_CHOICE_PROBES = 4
+MAX_CHOICES = 8
+_RC = {
+    "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+    "legend.fontsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8,
+    "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "fingerprint",
+}
+# Okabe-Ito colours (colour-blind safe); shape and hatch carry the same information.
+_CONTROL_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+_CONTROL_MARKERS = ["s", "^", "D", "v", "P", "X"]
+_CONTROL_HATCH = ["//", "\\\\", "xx", "..", "--", "++"]
+
+
+@dataclass(frozen=True)
+class PlotInfo:
+    """One plot: its key, its path relative to the run folder, and how to caption it."""
+
+    key: str
+    path: str
+    title: str
+    caption: str
+
+
+def _plain(text: object, max_chars: int = 40) -> str:
+    return one_line(text, max_chars).replace("$", r"\$")
+
+
+def _model_style(label: str) -> dict[str, Any]:
+    """Marker, colour, fill and hatch for a model label (reference, suspect, control N)."""
+    if label == "reference":
+        return {"marker": "*", "color": "#000000", "fill": True, "hatch": "", "size": 90}
+    if label == "suspect":
+        return {"marker": "o", "color": "#D55E00", "fill": True, "hatch": "", "size": 45}
+    digits = "".join(ch for ch in label if ch.isdigit())
+    i = (int(digits) - 1 if digits else 0) % len(_CONTROL_MARKERS)
+    return {"marker": _CONTROL_MARKERS[i], "color": _CONTROL_COLOURS[i], "fill": False,
+            "hatch": _CONTROL_HATCH[i], "size": 40}
+
+
+def _control_names(report: dict[str, Any]) -> list[str]:
+    controls = (report.get("models") or {}).get("controls") or []
+    return [str((c or {}).get("spec", "")) for c in controls]
+
+
+def _legend_name(label: str, report: dict[str, Any]) -> str:
+    if label.startswith("control"):
+        digits = "".join(ch for ch in label if ch.isdigit())
+        names = _control_names(report)
+        if digits and 0 < int(digits) <= len(names) and names[int(digits) - 1]:
+            return _plain(f"{label}: {names[int(digits) - 1]}", 48)
+    return _plain(label, 48)
+
+
+def _plot_data(report: dict[str, Any]) -> dict[str, Any]:
+    return canonical_plot_data(report)
+
+
+def _choice_probes(report: dict[str, Any]) -> list[str]:
+    """The choice probes to draw: most significant first (per-probe p-value), then by id."""
+    counts = _plot_data(report).get("choice_counts") or {}
+    pvals = {str(p.get("id")): p.get("p_value") for p in report.get("probes") or []}
+
+    def key(pid: str) -> tuple[float, str]:
+        p = pvals.get(pid)
+        return (p if isinstance(p, (int, float)) else 2.0, pid)
+
+    return sorted((pid for pid, v in counts.items() if v), key=key)[:MAX_CHOICE_PROBES]
+
+
+def plan_plots(report: dict[str, Any]) -> list[PlotInfo]:
+    """The plots this report has data for, in display order (no drawing)."""
+    data = _plot_data(report)
+    families = (report.get("analysis") or {}).get("families") or []
+    out: list[PlotInfo] = []
+    if any(f.get("ci") and f.get("effect") is not None for f in families):
+        out.append(PlotInfo("family_effects", "plots/family_effects.png", "Effect size by probe family",
+                            "Each family's effect with its interval; right of the dashed line means the "
+                            "suspect is closer to the reference than the controls are."))
+    if data.get("family_similarity"):
+        out.append(PlotInfo("family_similarity", "plots/family_similarity.png",
+                            "Similarity to the reference, per probe family",
+                            "How close each model's answers are to the reference's, family by family. "
+                            "A distilled suspect sits with the reference, apart from the controls."))
+    if (data.get("null_distribution") or {}).get("values"):
+        out.append(PlotInfo("null_distribution", "plots/null_distribution.png",
+                            "Null distribution of the distillation statistic",
+                            "Values of the test statistic when there is no link (permutations) and the "
+                            "observed value; the p-value is the share of the null at or beyond it."))
+    if (data.get("answer_map") or {}).get("points"):
+        out.append(PlotInfo("answer_map", "plots/answer_map.png", "Map of answers",
+                            "Every answer placed in two dimensions so that similar answers sit close "
+                            "together; one marker shape per model."))
+    if _choice_probes(report):
+        out.append(PlotInfo("choice_counts", "plots/choice_counts.png", "Answers to choice probes",
+                            "Share of samples giving each answer, per model, on the choice probes "
+                            "with the strongest evidence."))
+    return out
+
+
+def _draw_family_effects(fig: Any, report: dict[str, Any]) -> None:
+    fams = [f for f in (report.get("analysis") or {}).get("families") or []
+            if f.get("ci") and f.get("effect") is not None]
+    fig.set_size_inches(7.0, 1.2 + 0.38 * len(fams))
+    ax = fig.add_subplot(1, 1, 1)
+    for y, f in enumerate(reversed(fams)):
+        lo, hi = float(f["ci"][0]), float(f["ci"][1])
+        eff = float(f["effect"])
+        shape = "o" if lo > 0 else ("s" if hi < 0 else "D")
+        ax.plot([lo, hi], [y, y], color="#000000", linewidth=1.4, solid_capstyle="butt")
+        ax.scatter([eff], [y], marker=shape, s=40, zorder=3, edgecolors="#000000",
+                   facecolors="#000000" if lo > 0 else "#FFFFFF")
+    ax.axvline(0.0, color="#555555", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(fams)), labels=[_plain(f.get("family"), 30) for f in reversed(fams)])
+    ax.set_ylim(-0.7, len(fams) - 0.3)
+    ax.set_xlabel("Effect size (positive: suspect closer to the reference than the controls)")
+    ax.set_ylabel("Probe family")
+    ax.set_title("Effect by family, with intervals (filled: interval above zero)")
+
+
+def _draw_family_similarity(fig: Any, report: dict[str, Any]) -> None:
+    sim = _plot_data(report)["family_similarity"]
+    fams = list(sim)
+    fig.set_size_inches(7.0, 1.6 + 0.42 * len(fams))
+    ax = fig.add_subplot(1, 1, 1)
+    series: dict[str, list[tuple[float, float]]] = {}
+    for y, fam in enumerate(reversed(fams)):
+        row = sim[fam] or {}
+        for label in ("reference", "suspect"):
+            if isinstance(row.get(label), (int, float)):
+                series.setdefault(label, []).append((float(row[label]), y))
+        for i, v in enumerate(row.get("controls") or []):
+            if isinstance(v, (int, float)):
+                series.setdefault(f"control {i + 1}", []).append((float(v), y))
+        ax.axhline(y, color="#DDDDDD", linewidth=0.6, zorder=0)
+    for label, pts in series.items():
+        st = _model_style(label)
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=st["marker"], s=st["size"],
+                   facecolors=st["color"] if st["fill"] else "none", edgecolors=st["color"],
+                   linewidths=1.3, label=_legend_name(label, report), zorder=3)
+    ax.set_yticks(range(len(fams)), labels=[_plain(f, 30) for f in reversed(fams)])
+    ax.set_xlabel("Similarity to the reference's answers (higher = closer)")
+    ax.set_ylabel("Probe family")
+    ax.set_title("Similarity of each model to the reference")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / max(1, len(fams)) - 0.12), ncol=3,
+              frameon=False)
+
+
+def _draw_null(fig: Any, report: dict[str, Any]) -> None:
+    nd = _plot_data(report)["null_distribution"]
+    values = [float(v) for v in nd["values"] if isinstance(v, (int, float))]
+    fig.set_size_inches(7.0, 3.4)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.hist(values, bins=40, color="#BBBBBB", edgecolor="#444444", hatch="//", linewidth=0.5,
+            label=f"null ({len(values):,} permutations)")
+    obs = nd.get("observed")
+    if isinstance(obs, (int, float)):
+        test = ((report.get("analysis") or {}).get("tests") or {}).get("distillation") or {}
+        p = test.get("p_value")
+        tag = f"observed = {obs:.4g}" + (f", p = {p:.2g}" if isinstance(p, (int, float)) else "")
+        ax.axvline(float(obs), color="#000000", linewidth=2.2, label=tag)
+        span = [min(values + [float(obs)]), max(values + [float(obs)])]
+        pad = 0.05 * ((span[1] - span[0]) or 1.0)
+        ax.set_xlim(span[0] - pad, span[1] + pad)
+    ax.set_xlabel(_plain(nd.get("statistic") or "test statistic", 80))
+    ax.set_ylabel("Number of permutations")
+    ax.set_title("Distillation test: null distribution and observed value")
+    ax.legend(loc="upper left", frameon=False)
+
+
+def _draw_answer_map(fig: Any, report: dict[str, Any]) -> None:
+    am = _plot_data(report)["answer_map"]
+    pts, labels = am.get("points") or [], am.get("labels") or []
+    fig.set_size_inches(7.0, 5.0)
+    ax = fig.add_subplot(1, 1, 1)
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for pt, lab in zip(pts, labels):
+        if isinstance(pt, (list, tuple)) and len(pt) >= 2:
+            groups.setdefault(str(lab), []).append((float(pt[0]), float(pt[1])))
+    order = sorted(groups, key=lambda s: (s != "reference", s != "suspect", s))
+    for lab in order:
+        st = _model_style(lab)
+        xs, ys = zip(*groups[lab])
+        ax.scatter(xs, ys, marker=st["marker"], s=st["size"] * 0.7, linewidths=1.0, alpha=0.85,
+                   facecolors=st["color"] if st["fill"] else "none", edgecolors=st["color"],
+                   label=_legend_name(lab, report), zorder=4 if lab in ("reference", "suspect") else 3)
+    method = _plain(am.get("method") or "2-D projection of answer embeddings", 60)
+    ax.set_xlabel(f"Component 1 ({method})")
+    ax.set_ylabel("Component 2")
+    ax.set_title("Answers of every model, placed by similarity")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+
+
+def _draw_choices(fig: Any, report: dict[str, Any]) -> None:
+    counts = _plot_data(report)["choice_counts"]
+    pids = _choice_probes(report)
+    fig.set_size_inches(7.0, 3.1 * len(pids))
+    for k, pid in enumerate(pids):
+        ax = fig.add_subplot(len(pids), 1, k + 1)
+        per_model: dict[str, dict[str, float]] = counts[pid]
+        labels = sorted(per_model, key=lambda s: (s != "reference", s != "suspect", s))
+        totals: dict[str, float] = {}
+        for lab in labels:
+            for ans, c in (per_model[lab] or {}).items():
+                totals[str(ans)] = totals.get(str(ans), 0.0) + float(c)
+        answers = sorted(totals, key=lambda a: (-totals[a], a))
+        shown = answers[:MAX_CHOICES]
+        has_other = len(answers) > len(shown)
+        rows = shown + (["(other)"] if has_other else [])
+        height = 0.8 / max(1, len(labels))
+        for j, lab in enumerate(labels):
+            dist = {str(a): float(c) for a, c in (per_model[lab] or {}).items()}
+            n = sum(dist.values()) or 1.0
+            vals = [dist.get(a, 0.0) / n for a in shown]
+            if has_other:
+                vals.append(sum(v for a, v in dist.items() if a not in shown) / n)
+            st = _model_style(lab)
+            ys = [i + (j - (len(labels) - 1) / 2) * height for i in range(len(rows))]
+            ax.barh(ys, vals, height=height, color=st["color"] if st["fill"] else "#FFFFFF",
+                    edgecolor=st["color"], hatch=st["hatch"], linewidth=0.9,
+                    label=_legend_name(lab, report))
+        ax.set_yticks(range(len(rows)), labels=[_plain(r, 24) for r in rows])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Share of samples")
+        ax.set_ylabel("Answer")
+        ax.set_title(_plain(f"Probe {pid}", 70))
+        if k == 0:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+
+
+_DRAW: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "family_effects": _draw_family_effects, "family_similarity": _draw_family_similarity,
+    "null_distribution": _draw_null, "answer_map": _draw_answer_map, "choice_counts": _draw_choices,
+}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """Matplotlib defaults plus our settings, whatever the user's matplotlibrc says."""
+    import matplotlib
+    import matplotlib.style
+
+    with matplotlib.style.context("default"), matplotlib.rc_context(_RC), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing glyphs in model answers (emoji, CJK)
+        yield
+
+
+def figures(report: dict[str, Any]) -> Iterator[tuple[PlotInfo, Any]]:
+    """Yield ``(info, matplotlib Figure)`` for every planned plot (drawn, not saved)."""
+    from matplotlib.figure import Figure
+
+    with _style():
+        for info in plan_plots(report):
+            fig = Figure(dpi=DPI)
+            _DRAW[info.key](fig, report)
+            fig.tight_layout()
+            yield info, fig
+
+
+def plot_pngs(report: dict[str, Any]) -> dict[str, bytes]:
+    """Draw every planned plot; returns ``{relative path: PNG bytes}`` in display order."""
+    out: dict[str, bytes] = {}
+    with _style():
+        for info, fig in figures(report):
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
+                        facecolor="#FFFFFF", bbox_inches="tight", pad_inches=0.15)
+            out[info.path] = buf.getvalue()
+    return out
+
+
+def write_plots(pngs: dict[str, bytes], run_dir: Path) -> list[str]:
+    """Write PNGs from :func:`plot_pngs` under ``run_dir``; returns the relative paths."""
+    written = []
+    for rel, data in pngs.items():
+        target = Path(run_dir) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(rel)
+    return written
+
+
+def render_plots(report: dict[str, Any], run_dir: Path) -> list[str]:
+    """Write the report's plots under ``run_dir/plots/``; returns the relative paths."""
+    return write_plots(plot_pngs(report), run_dir)

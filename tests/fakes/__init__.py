@@ -1,0 +1,1 @@
+"""Fake vendor servers for offline tests: in-process (httpx.MockTransport) and loopback."""

@@ -1,0 +1,343 @@
+"""Rendering report.json to report.md, report.html and plots: content, safety, determinism."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from fingerprint.report.escape import clip, md_code, md_fence, md_inline, visible
+from fingerprint.report.limits import derive_limitations, model_family
+from fingerprint.report.plots import _model_style, figures, plan_plots, render_plots
+from fingerprint.report.render import render_html, render_markdown, write_report_files
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report_sample.json"
+BIG = "A" * 100_000 + "END-OF-HUGE-ANSWER"
+SCRIPT = "<script>alert('pwned')</script>"
+LINKS = "[click me](http://evil.example/steal) ![pixel](http://evil.example/p.png) <img src=x onerror=alert(1)>"
+ANSI = "\x1b[31mRED\x1b[0m and \x1b]8;;http://evil.example\x07osc link\x1b]8;;\x07 \u202eevil\u202c"
+FENCE_BREAK = "```\n~~~~\n~~~~~~~~~~\n</pre></div><a href=\"http://evil.example\">x</a>\n# Heading\n- item\n``"
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def hostile(report: dict) -> dict:
+    """The sample report with model-controlled fields set to hostile text."""
+    r = copy.deepcopy(report)
+    ex = r["analysis"]["exhibits"][0]
+    ex["suspect_answer"] = SCRIPT + "\n" + LINKS
+    ex["reference_answer"] = ANSI + "\n" + FENCE_BREAK
+    ex["control_answer"] = BIG
+    ex["why"] = "see " + LINKS
+    r["models"]["suspect"]["served"]["models"] = ["acme`` | <b>bold</b>", "[x](http://evil.example)"]
+    r["models"]["suspect"]["served"]["system_fingerprints"] = ["fp_" + SCRIPT]
+    r["analysis"]["plot_data"]["choice_counts"]["random_choice/pick-color"]["suspect"] = {
+        "$\\frac{1}{0}$": 3, SCRIPT: 2, "\x1b[2J": 1, "blue": 10}
+    r["analysis"]["limitations"] = [LINKS, "line one\nline two\x00"]
+    return r
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.style: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):  # noqa: ANN001
+        self._in_style = False
+
+    def handle_data(self, data):  # noqa: ANN001
+        (self.style if self._in_style else self.text).append(data)
+
+
+def _parse(html: str) -> _Collector:
+    c = _Collector()
+    c.feed(html)
+    c.close()
+    return c
+
+
+def _assert_inert_html(html: str) -> _Collector:
+    c = _parse(html)
+    names = [t for t, _ in c.tags]
+    for banned in ("script", "iframe", "object", "embed", "link", "base", "form", "frame", "svg", "video", "audio"):
+        assert banned not in names, f"<{banned}> in report.html"
+    for tag, attrs in c.tags:
+        for k, v in attrs.items():
+            assert not k.startswith("on"), f"event handler {k} on <{tag}>"
+            if k in ("src", "href", "srcset", "action", "formaction", "poster", "data", "background"):
+                assert v and (v.startswith("data:") or v.startswith("#")), f"{tag} {k}={v!r:.80}"
+            if k == "http-equiv":
+                assert v.lower() != "refresh"
+            if k == "style":
+                assert "url(" not in (v or "")
+    for css in c.style:
+        for url in re.findall(r"url\(([^)]*)\)", css):
+            assert url.strip("'\" ").startswith(("data:", "#"))
+        assert "@import" not in css
+    return c
+
+
+@pytest.fixture(scope="module")
+def two_runs(report: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """The sample report written twice, into two folders."""
+    a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    written = write_report_files(report, a)
+    assert write_report_files(copy.deepcopy(report), b) == written
+    return a, b, written
+
+
+@pytest.fixture(scope="module")
+def sample_html(two_runs: tuple[Path, Path, list[str]]) -> str:
+    return (two_runs[0] / "report.html").read_text(encoding="utf-8")
+
+
+def test_write_report_files_writes_md_html_and_plots(report: dict, two_runs: tuple) -> None:
+    run, _, written = two_runs
+    assert written[-2:] == ["report.md", "report.html"]
+    assert {p for p in written if p.startswith("plots/")} == {p.path for p in plan_plots(report)}
+    for rel in written:
+        assert (run / rel).is_file() and (run / rel).stat().st_size > 0
+    assert len([p for p in written if p.endswith(".png")]) == 5
+
+
+def test_rerendering_reproduces_identical_bytes(two_runs: tuple) -> None:
+    a, b, written = two_runs
+    for rel in written:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_render_html_matches_the_written_file(report: dict, sample_html: str, tmp_path: Path) -> None:
+    assert render_html(report, tmp_path) == sample_html
+
+
+def _png_chunks(data: bytes) -> list[bytes]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, kinds = 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kinds.append(data[pos + 4:pos + 8])
+        pos += 12 + length
+    return kinds
+
+
+def test_plots_carry_no_software_or_time_metadata(two_runs: tuple) -> None:
+    run, _, written = two_runs
+    for rel in (w for w in written if w.endswith(".png")):
+        kinds = _png_chunks((run / rel).read_bytes())
+        assert not {b"tEXt", b"iTXt", b"zTXt", b"tIME"} & set(kinds), (rel, kinds)
+
+
+def test_every_plot_axis_is_labelled(report: dict) -> None:
+    seen = 0
+    for info, fig in figures(report):
+        for ax in fig.axes:
+            seen += 1
+            assert ax.get_xlabel().strip(), f"{info.key}: x axis unlabelled"
+            assert ax.get_ylabel().strip(), f"{info.key}: y axis unlabelled"
+            assert ax.get_title().strip(), f"{info.key}: no title"
+    assert seen >= 6
+
+
+def test_models_differ_by_shape_or_hatch_not_colour_alone() -> None:
+    labels = ["reference", "suspect"] + [f"control {i}" for i in range(1, 7)]
+    keys = {(_model_style(lab)["marker"], _model_style(lab)["hatch"], _model_style(lab)["fill"])
+            for lab in labels}
+    assert len(keys) == len(labels)
+    assert len({_model_style(lab)["marker"] for lab in labels}) == len(labels)
+
+
+def test_html_is_self_contained_and_has_every_section(sample_html: str) -> None:
+    html = sample_html
+    c = _assert_inert_html(html)
+    ids = {a.get("id") for _, a in c.tags}
+    for section in ("summary", "evidence", "exhibits", "plots", "method", "limitations", "reproducibility"):
+        assert section in ids
+    imgs = [a["src"] for t, a in c.tags if t == "img"]
+    assert len(imgs) == 5 and all(s.startswith("data:image/png;base64,") for s in imgs)
+    for href in (a["href"] for t, a in c.tags if t == "a"):
+        assert href[1:] in ids, f"dangling in-page link {href}"
+    assert "Content-Security-Policy" in html
+
+
+def test_first_screen_says_what_what_how_sure_and_where(sample_html: str) -> None:
+    html = sample_html
+    banner = html[html.index('id="summary"'):html.index("</section>")]
+    text = " ".join(_parse(banner).text)
+    assert "Distilled" in text
+    assert "openai-api/acme/llama-3.1-acme-8b" in text and "openai/gpt-4o-mini" in text
+    assert "94%" in text and "0.0009" in text and "0.041" in text
+    assert "22 probes" in text and "2,200 answers" in text
+    assert "Caveat" in text and "#evidence" in banner
+
+
+def test_markdown_has_the_same_content(report: dict, tmp_path: Path) -> None:
+    md = render_markdown(report, tmp_path)
+    for heading in ("## 1. Summary", "## 2. Evidence by probe family", "### Exhibits", "## 3. Plots",
+                    "## 4. Method", "## 5. Limitations of this run", "## 6. Reproducibility and chain of custody"):
+        assert heading in md
+    for fact in ("VERDICT: DISTILLED", "94%", "p = 0.0009", "fp_0ba0d124f1", "llama-3.1-acme-8b-v2",
+                 report["suite"]["sha256"], report["manifest_sha256"], report["tool"]["git_revision"],
+                 "fingerprint verify", "Seed:** 1234", "2025-03-14T10:41:57Z", "matplotlib | 3.9.2"):
+        assert fact in md, fact
+    for p in plan_plots(report):
+        assert f"]({p.path})" in md
+
+
+def test_limitations_are_derived_from_the_run(report: dict) -> None:
+    titles = [d["title"] for d in derive_limitations(report)]
+    assert "The served model changed during the run" in titles
+    assert "A control may share training data" in titles
+    assert "Probes the suspect refused" in titles
+    assert "The probe suite is public" in titles
+    assert titles[-1] == "Noted by the analysis"
+    assert "Few control models" not in titles
+
+
+def test_limitations_for_a_thin_run(report: dict) -> None:
+    r = copy.deepcopy(report)
+    r["models"]["controls"] = r["models"]["controls"][:1]
+    r["collection"]["samples_per_probe"] = 3
+    del r["verdict"]["calibration"]
+    texts = " ".join(d["title"] + " " + d["text"] for d in derive_limitations(r))
+    assert "Only 1 control model" in texts and "Only 3 samples per probe" in texts
+    assert "Uncalibrated probability" in texts
+
+
+def test_model_family_groups_relatives() -> None:
+    assert model_family("ollama/llama3.1:8b") == model_family("openai-api/acme/llama-3.1-acme-8b") == "llama"
+    assert model_family("ollama/qwen2.5:7b") == "qwen"
+    assert model_family("openai/gpt-4o-mini") == "gpt"
+    assert model_family("anthropic/claude-3-5-haiku-20241022") == "claude"
+
+
+def test_minimal_report_renders_and_says_what_is_missing(tmp_path: Path) -> None:
+    r = {"schema_version": "1.0", "models": {"reference": {"spec": "zoo/reference"},
+                                             "suspect": {"spec": "zoo/student-50"}}}
+    written = write_report_files(r, tmp_path)
+    assert written == ["report.md", "report.html"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    _assert_inert_html(html)
+    for text in (html, md):
+        assert "inconclusive" in text.lower()
+        assert "No control models were given" in text
+        assert "No calibrated probability" in text
+        assert "holds no exhibits" in text and "holds no plot data" in text
+
+
+def test_hostile_answers_are_inert_in_html(hostile: dict, tmp_path: Path) -> None:
+    html = render_html(hostile, tmp_path)
+    c = _assert_inert_html(html)
+    text = "".join(c.text)
+    assert SCRIPT in text                     # shown as text, readable
+    assert "[click me](http://evil.example/steal)" in text
+    assert "\x1b" not in html and "\\x1b[31mRED\\x1b[0m" in text
+    assert "\u202e" not in html and "\\u202e" in text
+    assert "\x00" not in html and "\x07" not in html
+    assert "END-OF-HUGE-ANSWER" not in html and html.count("A" * 1000) <= 2
+    assert "Truncated for display: showing 2,000 of 100,018 characters" in text
+    assert "responses.jsonl" in text
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def _markdown_it():
+    mdit = pytest.importorskip("markdown_it", reason="markdown-it-py (dev extra) renders Markdown")
+    pytest.importorskip("linkify_it", reason="linkify-it-py (dev extra) checks autolinks")
+    return mdit.MarkdownIt("gfm-like")
+
+
+def test_hostile_answers_are_inert_in_markdown(hostile: dict, tmp_path: Path) -> None:
+    md = render_markdown(hostile, tmp_path)
+    assert "\x1b" not in md and "\u202e" not in md and "\x00" not in md
+    assert "END-OF-HUGE-ANSWER" not in md and "Truncated for display" in md
+    parser = _markdown_it()
+    tokens = parser.parse(md)
+
+    def walk(ts):  # noqa: ANN001, ANN202
+        for t in ts:
+            yield t
+            yield from walk(t.children or [])
+
+    kinds = [t.type for t in walk(tokens)]
+    assert "html_block" not in kinds and "html_inline" not in kinds
+    assert "link_open" not in kinds, "a link was rendered from report.md"
+    images = [t.attrGet("src") for t in walk(tokens) if t.type == "image"]
+    assert images and all(re.fullmatch(r"plots/[a-z_]+\.png", s or "") for s in images)
+    headings = [t for t in walk(tokens) if t.type == "heading_open"]
+    assert all(t.tag in ("h1", "h2", "h3", "h4") for t in headings)
+    rendered = parser.render(md)
+    assert "<script" not in rendered and "<img src=\"http" not in rendered
+    fences = [t.content for t in walk(tokens) if t.type == "fence"]
+    assert any(SCRIPT in f for f in fences) and any("~~~~~~~~~~" in f for f in fences)
+    assert any("# Heading" in f for f in fences)
+
+
+def test_escape_helpers() -> None:
+    assert visible("a\x1b[1mb\r\nc\x7f") == "a\\x1b[1mb\nc\\x7f"
+    c = clip("x" * 5000)
+    assert c.truncated and len(c.text) == 2000 and "5,000" in c.note
+    assert not clip("short").truncated
+    assert clip("\n".join(["l"] * 100)).text.count("\n") == 39
+    assert md_inline("[a](http://x) *b* <i>") == "\\[a\\](http\\:\\/\\/x) \\*b\\* \\<i\\>"
+    assert md_inline("1. item") == "1\\. item" and md_inline("0.004") == "0.004"
+    assert md_code("a``b") == "```a``b```" and md_code("`x`") == "`` `x` ``"
+    assert md_code("a|b", in_table=True) == "`a\\|b`"
+    fenced = md_fence(clip("~~~~~~\nx"))
+    assert fenced.startswith("~~~~~~~text\n") and fenced.endswith("\n~~~~~~~")
+
+
+def test_render_plots_writes_the_same_pngs(report: dict, two_runs: tuple, tmp_path: Path) -> None:
+    run, _, written = two_runs
+    pngs = render_plots(report, tmp_path)
+    assert pngs == [w for w in written if w.endswith(".png")]
+    assert all((tmp_path / p).read_bytes() == (run / p).read_bytes() for p in pngs)
+
+
+def test_list_shaped_plot_data_reads_like_the_keyed_shape(report: dict) -> None:
+    """The analysis may write plot data as lists (family rows, kernel-PCA points, count rows)."""
+    from fingerprint.report.plot_data import canonical_plot_data
+
+    r = copy.deepcopy(report)
+    pd = r["analysis"]["plot_data"]
+    specs = [c["spec"] for c in r["models"]["controls"]]
+    pd["family_similarity"] = [{"family": f, "reference_self": v["reference"], "suspect": v["suspect"],
+                                "controls": v["controls"], "control_names": specs}
+                               for f, v in pd["family_similarity"].items()]
+    nd = pd.pop("null_distribution")
+    pd["null_distribution"] = {"null": nd["values"], "observed": nd["observed"],
+                               "statistic": nd["statistic"], "null_method": "sign flips"}
+    am = pd.pop("answer_map")
+    names = {"reference": "reference", "suspect": "suspect"}
+    names.update({f"control {i + 1}": s for i, s in enumerate(specs)})
+    pd["projection"] = {"method": am["method"], "points": [
+        {"x": x, "y": y, "model": names[lab]} for (x, y), lab in zip(am["points"], am["labels"])]}
+    rows = []
+    for pid, per_model in pd["choice_counts"].items():
+        cats = sorted({a for d in per_model.values() for a in d})
+        order = ["reference", "suspect"] + [f"control {i + 1}" for i in range(len(specs))]
+        rows.append({"probe_id": pid, "categories": cats,
+                     "counts": [[per_model.get(m, {}).get(c, 0) for c in cats] for m in order]})
+    pd["choice_counts"] = rows
+    a, b = canonical_plot_data(report), canonical_plot_data(r)
+    assert a["family_similarity"] == b["family_similarity"]
+    assert a["null_distribution"]["values"] == b["null_distribution"]["values"]
+    assert a["answer_map"]["points"] == b["answer_map"]["points"]
+    assert a["answer_map"]["labels"] == b["answer_map"]["labels"]
+    assert a["choice_counts"] == b["choice_counts"]
+    assert [p.key for p in plan_plots(r)] == [p.key for p in plan_plots(report)]
