@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from fingerprint import calibration_metrics as cm  # noqa: E402
 from fingerprint.calibration_fit import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
-from fingerprint.calibration_pairs import CORPUS_CONTROLS, corpus_cases, live_evidence, read_pairs  # noqa: E402
+from fingerprint.calibration_pairs import CORPUS_CONTROLS, corpus_cases, stable_int, live_evidence, read_pairs  # noqa: E402
 
-FEATURES = list(DEFAULT_FEATURES)
+FEATURES = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
 VERSION = "1.0.0"
 NAME = "fingerprint-default-v1"
 
@@ -48,24 +48,34 @@ ZOO_PAIRS = ([("teacher", s, 1, s) for s in STUDENTS]
              + [("teacher", s, 0, "independent") for s in
                 ("student-0", "independent-a", "independent-b", "independent-c", "teacher-b")]
              + [("teacher", "student-b-100", 0, "student of another teacher"),
-                ("teacher-b", "student-100", 0, "student of another teacher"),
-                ("teacher-b", "student-25", 0, "student of another teacher"),
                 ("teacher-b", "student-0", 0, "independent"),
-                ("independent-a", "student-100", 0, "student of another teacher"),
                 ("independent-b", "teacher", 0, "independent"),
-                ("teacher", "teacher-wrapped", None, "same model")])
+                ("teacher", "teacher-wrapped", None, "same model")]
+             # every student is also paired with references it did NOT learn from, so the
+             # negatives hold the same suspects as the positives (a student trained on a mix
+             # of sources sits nearer every reference than a single-source model does)
+             + [("teacher-b", s, 0, "student of another teacher") for s in STUDENTS]
+             + [(ind, s, 0, "student of another teacher") for ind, s in
+                zip(["independent-a", "independent-b", "independent-c", "independent-a",
+                     "independent-b"], STUDENTS)])
 # Organisms with no lineage to a reference may control for it.
 CONTROL_POOL = ["independent-a", "independent-b", "independent-c", "teacher-b", "student-0", "teacher"]
 DESCENDANTS = {"teacher": set(STUDENTS) | {"teacher-wrapped"}, "teacher-b": {"student-b-100"}}
 
 
-def zoo_cases(replicates: int, n_controls: int, seed: int, log) -> list[Case]:
-    cases = []
+def zoo_cases(replicates: int, n_controls: int, seed: int, log,
+              have: list[Case] | None = None) -> list[Case]:
+    """Evidence of every organism pair (reusing the cases of pairs already in ``have``)."""
+    cases: list[Case] = []
+    done = {c.pair for c in have or []}
     with tempfile.TemporaryDirectory(prefix="fingerprint-calibration-") as tmp:
         for ref, sus, label, kind in ZOO_PAIRS:
+            if f"zoo/{ref} -> zoo/{sus}" in done:
+                cases += [c for c in have or [] if c.pair == f"zoo/{ref} -> zoo/{sus}"]
+                continue
             pool = [c for c in CONTROL_POOL
                     if c not in {ref, sus} | DESCENDANTS.get(ref, set())]
-            rng = np.random.default_rng([seed, len(cases)])
+            rng = np.random.default_rng([seed, stable_int(f"{ref} -> {sus}")])
             for r in range(replicates):
                 controls = sorted(rng.choice(pool, size=n_controls, replace=False).tolist())
                 t0 = time.perf_counter()
@@ -89,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", help="AlpacaEval corpus folder (results/<model>/model_outputs.json)")
     ap.add_argument("--pairs", help="labelled pairs of that corpus (pairs.json)")
-    ap.add_argument("--zoo-replicates", type=int, default=6)
+    ap.add_argument("--zoo-replicates", type=int, default=4)
     ap.add_argument("--zoo-controls", type=int, default=3)
-    ap.add_argument("--corpus-replicates", type=int, default=6)
-    ap.add_argument("--corpus-prompts", default="50,100,200,400",
+    ap.add_argument("--corpus-replicates", type=int, default=3)
+    ap.add_argument("--corpus-prompts", default="50,100,200",
                     help="prompt-subset sizes the replicates cycle through")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--evidence-dir", default=str(ROOT / "reports" / "calibration"),
@@ -106,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def gather(name: str, make) -> list[Case]:
         cache = Path(args.evidence_dir) / f"{name}.json"
+        have: list[Case] = []
         if cache.is_file() and not args.regather:
-            rows = json.loads(cache.read_text())["cases"]
-            log(f"read {len(rows)} {name} cases from {cache}")
-            return [Case(**row) for row in rows]
-        cases = make()
+            have = [Case(**row) for row in json.loads(cache.read_text())["cases"]]
+            log(f"read {len(have)} {name} cases from {cache}")
+        cases = make(have)
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps({"cases": _dump(cases)}, indent=1) + "\n")
         return cases
@@ -118,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     cases: list[Case] = []
     counts = tuple(int(x) for x in args.corpus_prompts.split(","))
     if args.only in (None, "organisms"):
-        cases += gather("organisms", lambda: zoo_cases(args.zoo_replicates, args.zoo_controls,
-                                                       args.seed, log))
+        cases += gather("organisms", lambda have: zoo_cases(args.zoo_replicates, args.zoo_controls,
+                                                            args.seed, log, have))
     if args.only in (None, "public") and args.corpus and args.pairs:
         pairs = [dict(p, source="public pairs") for p in read_pairs(args.pairs)]
-        cases += gather("public", lambda: corpus_cases(args.corpus, pairs, seed=args.seed,
+        cases += gather("public", lambda have: have or corpus_cases(args.corpus, pairs, seed=args.seed,
                                                        replicates=args.corpus_replicates, log=log,
                                                        prompt_counts=counts))
     if args.only:

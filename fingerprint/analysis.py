@@ -124,7 +124,6 @@ def _one_blas_thread() -> Any:
 def _analyze(data: ResponseSet, seed: int, alpha: float, embedder: Embedder | None,
              n_permutations: int, n_boot: int) -> dict[str, Any]:
     emb = embedder or HashedTfidfEmbedder()
-    K = len(data.controls)
     names = ["reference", "suspect"] + list(data.control_names)
     pdata = [probe_data(p, data.reference.get(p.id, []), data.suspect.get(p.id, []),
                         [c.get(p.id, []) for c in data.controls], emb) for p in data.probes]

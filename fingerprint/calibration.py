@@ -15,7 +15,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .calibration_fit import SEGMENT_TEXT, calibrate_command, label_for, segment_of
+from .calibration_fit import SEGMENT_TEXT, calibrate_command, segment_of
+from .calibration_metrics import label_for
 from .errors import CalibrationError
 
 __all__ = ["DEFAULT_CALIBRATION", "apply_calibration", "calibrate_command", "load_calibration",

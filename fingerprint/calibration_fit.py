@@ -19,18 +19,23 @@ from typing import Any, Sequence
 
 import numpy as np
 from scipy import optimize
-from scipy import stats as sps
 
 from . import calibration_metrics as cm
+from .calibration_metrics import choose_thresholds, label_for
 from .errors import CalibrationError
 
-# Evidence the map reads: the panel's weakest studentised relative-similarity statistic (how
-# sure) and the same per probe, t/sqrt(n) (how large; free of the number of probes).  Both are
-# produced by the multi-sample and the single-sample analysis alike.
-DEFAULT_FEATURES = ("distill_t_min", "effect_standardized")
+# Evidence the map reads, per kind of run (see docs/calibration.md):
+# * distill_t_min: the panel's weakest studentised relative-similarity statistic;
+# * identity_agreement_diff / choice_agreement_diff: how much more often the suspect than the
+#   most reference-like control repeats the reference's identity claims and its random-choice
+#   biases (inherited quirks: specific to the reference, unlike overall closeness, which also
+#   rises for any model trained on a mix of sources);
+# * effect_standardized: t / sqrt(n), the per-prompt effect (one-answer runs have no quirks).
+DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
+    "multi_sample": ("distill_t_min", "identity_agreement_diff", "choice_agreement_diff"),
+    "single_sample": ("distill_t_min", "effect_standardized"),
+}
 DEFAULT_RIDGE = 1.0
-MAX_FPR = 0.05
-MAX_FNR = 0.05
 MAX_LOPO_PAIRS = 60
 GROUPED_FOLDS = 10
 
@@ -168,53 +173,6 @@ def cross_validated(x: np.ndarray, y: np.ndarray, groups: Sequence[str],
     return out, scheme
 
 
-def _upper95(k: int, n: int) -> float:
-    """One-sided 95 % Clopper–Pearson upper bound of a rate seen k times in n."""
-    return 1.0 if k >= n else float(sps.beta.ppf(0.95, k + 1, n - k))
-
-
-def choose_thresholds(p: np.ndarray, y: np.ndarray, *, max_fpr: float = MAX_FPR,
-                      max_fnr: float = MAX_FNR) -> dict[str, Any]:
-    """Decision thresholds on the out-of-sample probability (at the calibration base rate).
-
-    ``distilled``: the smallest probability t such that the fraction of non-distilled cases
-    with p ≥ t is ≤ ``max_fpr``.  ``independent``: the largest t such that the fraction of
-    distilled cases with p ≤ t is ≤ ``max_fnr``.  In between the answer is inconclusive.
-    """
-    p, y = np.asarray(p, float), np.asarray(y, float)
-    neg, pos = np.sort(p[y == 0]), np.sort(p[y == 1])
-    candidates = np.unique(np.concatenate([p, [1.0 + 1e-9]]))
-    t_dist = next(t for t in candidates if np.mean(neg >= t) <= max_fpr)
-    lower = np.unique(np.concatenate([[-1e-9], p]))[::-1]
-    t_ind = next(t for t in lower if np.mean(pos <= t) <= max_fnr)
-    fp, tp = int(np.sum(neg >= t_dist)), int(np.sum(pos >= t_dist))
-    fn, tn = int(np.sum(pos <= t_ind)), int(np.sum(neg <= t_ind))
-    return {
-        "applies_to": "probability at the calibration base rate (equivalently the likelihood "
-                      "ratio); a user prior changes the stated probability, not the label",
-        "distilled": {"probability": float(min(t_dist, 1.0)), "rule": "p >= threshold",
-                      "false_positive_rate": fp / len(neg), "false_positives": fp,
-                      "negatives": len(neg), "false_positive_rate_upper95": _upper95(fp, len(neg)),
-                      "true_positive_rate": tp / len(pos), "target_max_fpr": max_fpr},
-        "independent": {"probability": float(max(t_ind, 0.0)), "rule": "p <= threshold",
-                        "false_negative_rate": fn / len(pos), "false_negatives": fn,
-                        "positives": len(pos), "false_negative_rate_upper95": _upper95(fn, len(pos)),
-                        "true_negative_rate": tn / len(neg), "target_max_fnr": max_fnr},
-    }
-
-
-def label_for(p: float, thresholds: dict[str, Any] | None) -> str | None:
-    """distilled / independent / inconclusive from the calibrated thresholds (None if the
-    map has none).  Distilled wins when the two thresholds overlap (classes separate)."""
-    if not thresholds:
-        return None
-    if p >= thresholds["distilled"]["probability"]:
-        return "distilled"
-    if p <= thresholds["independent"]["probability"]:
-        return "independent"
-    return "inconclusive"
-
-
 def _by_kind(cases: Sequence[Case], p: np.ndarray, thresholds: dict[str, Any]) -> dict[str, Any]:
     """Per kind of pair (e.g. student-5, independent): cases, mean out-of-sample P, labels."""
     out: dict[str, Any] = {}
@@ -317,7 +275,7 @@ def segment_of(evidence: dict[str, Any]) -> str:
     return "single_sample" if evidence.get("single_sample") else "multi_sample"
 
 
-def build_calibration(cases: Sequence[Case], features: Sequence[str], *, name: str,
+def build_calibration(cases: Sequence[Case], features: dict[str, Sequence[str]], *, name: str,
                       version: str, seed: int = 0, ridge: float = DEFAULT_RIDGE,
                       extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """One map per kind of run present (multi-sample, single-sample), in one file.
@@ -328,8 +286,8 @@ def build_calibration(cases: Sequence[Case], features: Sequence[str], *, name: s
     groups: dict[str, list[Case]] = {}
     for c in cases:
         groups.setdefault(segment_of(c.evidence), []).append(c)
-    maps = {seg: dict(build_map(cs, features, name=name, version=version, seed=seed, ridge=ridge),
-                      segment=seg) for seg, cs in sorted(groups.items())}
+    maps = {seg: dict(build_map(cs, features[seg], name=name, version=version, seed=seed,
+                                ridge=ridge), segment=seg) for seg, cs in sorted(groups.items())}
     top = dict(maps.get("multi_sample") or maps["single_sample"])
     if len(maps) > 1:
         top["segments"] = {seg: {k: m[k] for k in SEGMENT_FIELDS} for seg, m in maps.items()}
@@ -382,7 +340,7 @@ def calibrate_command(pairs: str, corpus: str | None, out: str, *, seed: int = 0
 
     from . import calibration_pairs as cp
 
-    features = list(DEFAULT_FEATURES)
+    features = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
     specs = cp.read_pairs(pairs)
     if corpus:
         cases = cp.corpus_cases(corpus, specs, seed=seed)

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats as sps
 
 N_BINS = 10
+MAX_FPR = 0.05
+MAX_FNR = 0.05
 
 
 def _arrays(p: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +93,53 @@ def summarize(p: Any, y: Any, n_bins: int = N_BINS) -> dict[str, Any]:
             "bin_counts": [row["count"] for row in bins],
             "brier": brier_score(p, y), "log_loss": log_loss(p, y), "auc": roc_auc(p, y),
             "reliability": bins}
+
+
+def _upper95(k: int, n: int) -> float:
+    """One-sided 95 % Clopper–Pearson upper bound of a rate seen k times in n."""
+    return 1.0 if k >= n else float(sps.beta.ppf(0.95, k + 1, n - k))
+
+
+def choose_thresholds(p: np.ndarray, y: np.ndarray, *, max_fpr: float = MAX_FPR,
+                      max_fnr: float = MAX_FNR) -> dict[str, Any]:
+    """Decision thresholds on the out-of-sample probability (at the calibration base rate).
+
+    ``distilled``: the smallest probability t such that the fraction of non-distilled cases
+    with p ≥ t is ≤ ``max_fpr``.  ``independent``: the largest t such that the fraction of
+    distilled cases with p ≤ t is ≤ ``max_fnr``.  In between the answer is inconclusive.
+    """
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    neg, pos = np.sort(p[y == 0]), np.sort(p[y == 1])
+    candidates = np.unique(np.concatenate([p, [1.0 + 1e-9]]))
+    t_dist = next(t for t in candidates if np.mean(neg >= t) <= max_fpr)
+    lower = np.unique(np.concatenate([[-1e-9], p]))[::-1]
+    t_ind = next(t for t in lower if np.mean(pos <= t) <= max_fnr)
+    fp, tp = int(np.sum(neg >= t_dist)), int(np.sum(pos >= t_dist))
+    fn, tn = int(np.sum(pos <= t_ind)), int(np.sum(neg <= t_ind))
+    return {
+        "applies_to": "probability at the calibration base rate (equivalently the likelihood "
+                      "ratio); a user prior changes the stated probability, not the label",
+        "distilled": {"probability": float(min(t_dist, 1.0)), "rule": "p >= threshold",
+                      "false_positive_rate": fp / len(neg), "false_positives": fp,
+                      "negatives": len(neg), "false_positive_rate_upper95": _upper95(fp, len(neg)),
+                      "true_positive_rate": tp / len(pos), "target_max_fpr": max_fpr},
+        "independent": {"probability": float(max(t_ind, 0.0)), "rule": "p <= threshold",
+                        "false_negative_rate": fn / len(pos), "false_negatives": fn,
+                        "positives": len(pos), "false_negative_rate_upper95": _upper95(fn, len(pos)),
+                        "true_negative_rate": tn / len(neg), "target_max_fnr": max_fnr},
+    }
+
+
+def label_for(p: float, thresholds: dict[str, Any] | None) -> str | None:
+    """distilled / independent / inconclusive from the calibrated thresholds (None if the
+    map has none).  Distilled wins when the two thresholds overlap (classes separate)."""
+    if not thresholds:
+        return None
+    if p >= thresholds["distilled"]["probability"]:
+        return "distilled"
+    if p <= thresholds["independent"]["probability"]:
+        return "independent"
+    return "inconclusive"
 
 
 def format_summary(name: str, m: dict[str, Any]) -> str:

@@ -64,24 +64,11 @@ def pair_id(pair: dict[str, Any]) -> str:
 
 
 def run_evidence(run_dir: Path) -> dict[str, Any]:
-    """The analysis evidence of a collected run folder (as ``pipeline.recompute`` computes it,
-    without applying any calibration: calibration is what is being fitted)."""
-    from . import runfolder
-    from .analysis import ResponseSet, analyze
+    """The analysis evidence of a collected run folder, without any calibration applied
+    (calibration is what is being fitted)."""
+    from .pipeline import analyze_run
 
-    run = runfolder.read_json(run_dir / runfolder.RUN_FILE)
-    suite = runfolder.read_suite(run_dir / runfolder.SUITE_FILE)
-    roles = [role for role, _ in run["config"]["models"]]
-    specs = {role: spec["spec"] for role, spec in run["config"]["models"]}
-    texts: dict[str, dict[str, list[str]]] = {role: {} for role in roles}
-    rows = runfolder.read_responses(run_dir / runfolder.RESPONSES_FILE)
-    for row in sorted(rows, key=lambda r: (r["role"], r["probe_id"], r["sample_index"])):
-        texts[row["role"]].setdefault(row["probe_id"], []).append(row["response"].get("text") or "")
-    controls = [r for r in roles if r.startswith("control")]
-    data = ResponseSet(probes=suite.probes, reference=texts["reference"], suspect=texts["suspect"],
-                       controls=tuple(texts[c] for c in controls),
-                       control_names=tuple(specs[c] for c in controls))
-    return dict(analyze(data, seed=int(run["config"]["seed"])).get("evidence") or {})
+    return dict(analyze_run(run_dir)["analysis"].get("evidence") or {})
 
 
 def live_evidence(reference: str, suspect: str, controls: list[str], *, seed: int,
@@ -148,7 +135,7 @@ def _related(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
-def _stable_int(text: str) -> int:
+def stable_int(text: str) -> int:
     import hashlib
 
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
@@ -179,7 +166,7 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
         pool = list(pair.get("controls") or [m for m in data.models if m not in banned])
         if not pool:
             raise CalibrationError(f"pair {pair_id(pair)} has no eligible control in {corpus}")
-        rng = np.random.default_rng([seed, _stable_int(pair_id(pair))])
+        rng = np.random.default_rng([seed, stable_int(pair_id(pair))])
         for r in range(replicates):
             controls = sorted(rng.choice(pool, size=min(n_controls, len(pool)), replace=False).tolist()) \
                 if not pair.get("controls") else pool

@@ -46,10 +46,18 @@ def _add_sampling(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--out", default=default_out, help=f"run folder (default {default_out})")
     p.add_argument("--store", help="response store file (default: $FINGERPRINT_CACHE_DIR/store.sqlite)")
     p.add_argument("--option", action="append", default=[], metavar="ROLE:KEY=VALUE",
-                   help="per-model override: base_url, key_env (name of the key variable), "
+                   help="per-model override: base_url, key_env (name of the key variable), rpm, tpm, "
                         "max_concurrency, timeout, extra.FIELD; ROLE is reference, suspect, "
                         "control1, … (compare) or model1, … (collect)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--max-requests", type=int, metavar="N",
+                   help="hard limit on model calls (HTTP attempts, retries included) this run")
+    p.add_argument("--max-tokens", type=int, metavar="N",
+                   help="hard limit on prompt + completion tokens this run (worst case reserved)")
+    p.add_argument("--max-cost", type=float, metavar="USD",
+                   help="hard limit on spending in dollars this run; needs --price for each model")
+    p.add_argument("--price", action="append", default=[], metavar="SPEC=IN,OUT",
+                   help="dollars per million prompt and completion tokens of a model (repeat)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _budget(args: argparse.Namespace) -> Any:
+    from .collect.budget import budget_from_args
+
+    return budget_from_args(args.max_requests, args.max_tokens, args.max_cost, args.price)
+
+
 def _command_line(argv: Sequence[str]) -> str:
     return "fingerprint " + " ".join(shlex.quote(a) for a in argv)
 
@@ -129,7 +143,8 @@ def _compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     request = RunRequest(models=models, suite_path=args.suite, samples=args.samples,
                          seed=args.seed, out=Path(args.out), store_path=args.store,
                          calibration=args.calibration, prior=args.prior,
-                         command=_command_line(argv), progress=not args.no_progress)
+                         command=_command_line(argv), progress=not args.no_progress,
+                         budget=_budget(args))
     report = compare(request)
     v, c = report["verdict"], report["collection"]
     prob = v.get("probability")
@@ -150,11 +165,12 @@ def _collect(args: argparse.Namespace, argv: Sequence[str]) -> int:
               for i, s in enumerate(args.model, 1)]
     request = RunRequest(models=models, suite_path=args.suite, samples=args.samples,
                          seed=args.seed, out=Path(args.out), store_path=args.store,
-                         command=_command_line(argv), progress=not args.no_progress)
+                         command=_command_line(argv), progress=not args.no_progress,
+                         budget=_budget(args))
     _, summary = collect_run(request)
-    print(f"collected {summary['samples_stored']} new and reused {summary['responses_reused']} "
-          f"of {summary['samples_expected']} samples ({summary['requests_made']} requests) -> "
-          f"{Path(args.out) / 'collection.json'}")
+    print(f"collected {summary['samples_new']} new and reused {summary['responses_reused']}: "
+          f"{summary['samples_stored']} of {summary['samples_expected']} samples stored "
+          f"({summary['requests_made']} requests) -> {Path(args.out) / 'collection.json'}")
     return 0
 
 

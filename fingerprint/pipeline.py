@@ -7,13 +7,14 @@ them offline, byte for byte.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import runfolder
-from .collect.runner import Target, collect
+from .collect.runner import Target, collect, raise_if_short
 from .collect.store import Store, canonical_json
 from .errors import FingerprintError
 from .models.registry import get_provider
@@ -41,6 +42,7 @@ class RunRequest:
     command: str = ""
     progress: bool = True
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    budget: Any = None  # collect.budget.BudgetLimits; not part of the run's identity
 
 
 def roles_for(ref: str, suspect: str, controls: list[str],
@@ -86,11 +88,14 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     """Collect every sample of the run into the store and the run folder."""
     suite = resolve_suite(request.suite_path, [spec for _, spec in request.models])
     runfolder.prepare(request.out, _config(request, suite))
-    targets = [Target(role, get_provider(spec)) for role, spec in request.models]
+    targets, seen = [], []
+    for role, spec in request.models:
+        targets.append(Target(role, get_provider(spec), draw=seen.count(spec.raw)))
+        seen.append(spec.raw)
     with Store(request.store_path) as store:
         result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
                          store=store, progress_factory=_progress_factory(request.progress),
-                         strict=False)
+                         strict=False, budget=request.budget)
     rows = []
     for target in targets:
         for probe in suite.probes:
@@ -104,13 +109,7 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
     summary = result.to_json()
     runfolder.write_json(request.out / COLLECTION_FILE, summary)
-    if result.failures:
-        from .errors import CollectionIncompleteError
-
-        raise CollectionIncompleteError(
-            f"{len(result.failures)} request(s) failed, first: {result.failures[0]}. "
-            f"{summary['samples_stored']} new sample(s) are stored; run the same command again "
-            "to resume")
+    raise_if_short(result)  # interrupted, budget spent or samples missing: after writing
     return suite, summary
 
 
@@ -127,11 +126,9 @@ def served_info(rows: list[dict[str, Any]], role: str) -> dict[str, Any]:
     }
 
 
-def recompute(run_dir: Path, *, calibration: str | None = None,
-              prior: float | None = None) -> dict[str, Any]:
-    """Redo analysis and verdict from the run folder alone (no model is touched)."""
+def analyze_run(run_dir: Path) -> dict[str, Any]:
+    """The analysis of a run folder, from its files alone (no model, no calibration)."""
     from .analysis import ResponseSet, analyze
-    from .calibration import apply_calibration
 
     run = runfolder.read_json(run_dir / runfolder.RUN_FILE)
     suite = runfolder.read_suite(run_dir / runfolder.SUITE_FILE)
@@ -147,19 +144,28 @@ def recompute(run_dir: Path, *, calibration: str | None = None,
         probes=suite.probes, reference=texts.get("reference", {}), suspect=texts.get("suspect", {}),
         controls=tuple(texts.get(c, {}) for c in controls),
         control_names=tuple(specs[c] for c in controls))
-    seed = int(run["config"]["seed"])
-    analysis = analyze(data, seed=seed)
+    analysis = analyze(data, seed=int(run["config"]["seed"]))
+    return {"analysis": analysis, "suite": suite, "rows": rows, "run": run,
+            "has_controls": bool(controls)}
+
+
+def recompute(run_dir: Path, *, calibration: str | None = None,
+              prior: float | None = None) -> dict[str, Any]:
+    """Redo analysis, calibration and verdict from the run folder alone."""
+    from .calibration import apply_calibration
+
+    result = analyze_run(run_dir)
+    analysis = result.pop("analysis")
     verdict = dict(analysis.pop("verdict"))
     probes = analysis.pop("probes")
     verdict.update(apply_calibration(analysis.get("evidence", {}), verdict,
                                      calibration_file=calibration, prior=prior,
-                                     has_controls=bool(controls)))
-    return {"analysis": analysis, "probes": probes, "verdict": verdict, "suite": suite,
-            "rows": rows, "run": run}
+                                     has_controls=result["has_controls"]))
+    return dict(result, analysis=analysis, probes=probes, verdict=verdict)
 
 
 def build_report(run_dir: Path, request_command: str, *, calibration: str | None,
-                 prior: float | None) -> dict[str, Any]:
+                 prior: float | None, calibration_source: str | None = None) -> dict[str, Any]:
     from .environment import environment_info, tool_info
     from .report.manifest import sha256_file
 
@@ -195,7 +201,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
         "probes": result["probes"],
         "verdict": result["verdict"],
         "analysis_options": {"calibration": calibration and Path(calibration).name,
-                             "prior": prior},
+                             "calibration_source": calibration_source, "prior": prior},
     }
 
 
@@ -218,10 +224,10 @@ def compare(request: RunRequest) -> dict[str, Any]:
         if not src.is_file():
             raise FingerprintError(f"calibration file {src} does not exist; "
                                    "make one with `fingerprint calibrate`")
-        runfolder.write_text(request.out / CALIBRATION_COPY, src.read_text(encoding="utf-8"))
+        shutil.copyfile(src, request.out / CALIBRATION_COPY)  # byte for byte: the hash must match
         calibration = str(request.out / CALIBRATION_COPY)
     report = build_report(request.out, request.command, calibration=calibration,
-                          prior=request.prior)
+                          prior=request.prior, calibration_source=request.calibration)
     report["manifest_note"] = ("manifest.json lists the SHA-256 of every file of this folder; "
                                "run `fingerprint verify DIR` to check them and recompute the verdict")
     write_report(request.out, report)

@@ -35,7 +35,11 @@ PROBE_FIELDS = {"id", "family", "version", "rationale", "messages", "temperature
                 "top_p", "samples", "answer", "lang"}
 SUITE_FIELDS = {"id", "version", "description", "exclude"}
 FILE_FIELDS = {"suite", "probes"}
-DEFAULT_SUITE = Path(__file__).resolve().parent.parent / "probes"
+_REPO_SUITE = Path(__file__).resolve().parent.parent / "probes"
+_INSTALLED_SUITE = Path(__file__).resolve().parent / "_probes"
+# A source checkout reads probes/ at the top of the repository; an installed package reads
+# the copy that pyproject.toml installs as fingerprint/_probes.
+DEFAULT_SUITE = _REPO_SUITE if (_REPO_SUITE / "suite.yaml").is_file() else _INSTALLED_SUITE
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -189,3 +189,22 @@ def test_quick_start_scale_is_fast():
     t = time.perf_counter()
     analyze(data, seed=1)
     assert time.perf_counter() - t < 20.0  # a few seconds on 2 busy cores
+
+
+def test_null_calibration_of_the_equality_test_small():
+    """The suspect is a fresh draw of the reference: the pooled equality p is uniform."""
+    ps = []
+    for rep in range(200):
+        rng = np.random.default_rng(5000 + rep)
+        probes = tuple(_probe(i) for i in range(4))
+        ref, sus = {}, {}
+        for pr in probes:
+            dr = rng.dirichlet(np.full(20, 0.5))
+            ref[pr.id] = [" ".join(rng.choice(WORDS[:20], 6, p=dr)) for _ in range(4)]
+            sus[pr.id] = [" ".join(rng.choice(WORDS[:20], 6, p=dr)) for _ in range(4)]
+        out = analyze(ResponseSet(probes, ref, sus, (), ()), seed=rep, n_permutations=99, n_boot=20)
+        ps.append(out["tests"]["equality"]["p_value"])
+    ps = np.array(ps)
+    assert sps.kstest(ps, "uniform").pvalue > 0.01
+    lo, hi = sps.binom.ppf([0.005, 0.995], 200, 0.05)
+    assert lo <= np.sum(ps <= 0.05) <= hi

@@ -68,33 +68,27 @@ def test_calibrate_on_a_corpus_writes_a_map_compare_can_use(tmp_path, capsys):
     assert cmap["trained_on"]["pairs"] == 7 and cmap["trained_on"]["distilled_cases"] == 3 * 8
     kinds = cmap["metrics"]["by_kind"]
     assert kinds["teacher_student"]["mean_probability"] > kinds["independent"]["mean_probability"]
-    assert cmap["features"] == list(DEFAULT_FEATURES)
+    assert cmap["features"] == list(DEFAULT_FEATURES["single_sample"])
+    assert cmap["segment"] == "single_sample"
     strong = {f: cmap["standardize"][f][0] + 3 * cmap["standardize"][f][1] for f in cmap["features"]}
+    strong["single_sample"] = 1
     result = apply_calibration(strong, {}, calibration_file=str(out))
     assert result["calibration"]["sha256"] == sha and result["calibration"]["name"] == "my-calibration"
     assert result["probability"] > 0.5
 
 
-def test_controls_exclude_the_references_students_and_twins():
-    pairs = read_pairs_from([
+def test_controls_exclude_the_references_students_and_twins(tmp_path):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps([
         {"reference": "A", "suspect": "a1", "label": "teacher_student"},
         {"reference": "A2", "suspect": "A", "label": "same_model"},
         {"reference": "a1x", "suspect": "a1", "label": "same_model"},
         {"reference": "B", "suspect": "b", "label": "independent"},
-    ])
-    rel = _related(pairs)
+    ]))
+    rel = _related(read_pairs(f))
     assert rel["A"] == {"A", "A2", "a1", "a1x"}
     assert rel["A2"] == {"A", "A2", "a1", "a1x"}
     assert "b" not in rel.get("B", set())
-
-
-def read_pairs_from(items, tmp=Path(".")):
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as d:
-        f = Path(d) / "p.json"
-        f.write_text(json.dumps(items))
-        return read_pairs(f)
 
 
 @pytest.mark.parametrize("content,message", [

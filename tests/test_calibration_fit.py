@@ -254,7 +254,9 @@ def test_single_and_multi_sample_runs_are_calibrated_apart(tmp_path):
         ev = {"z": c.evidence["z"] / 2, "effect": c.evidence["effect"] / 2, "single_sample": 1}
         single.append(Case(pair="corpus " + c.pair, label=c.label, evidence=ev, source="corpus",
                            kind=c.kind))
-    cmap = build_calibration(multi + single, ["z", "effect"], name="two", version="1")
+    both = {"multi_sample": ["z", "effect"], "single_sample": ["z"]}
+    cmap = build_calibration(multi + single, both, name="two", version="1")
+    assert cmap["segments"]["single_sample"]["features"] == ["z"]
     assert set(cmap["segments"]) == {"multi_sample", "single_sample"}
     assert cmap["segments"]["single_sample"]["trained_on"]["pairs"] == 10
     assert set(cmap["metrics"]["by_source"]) == {"synthetic", "corpus"}
@@ -266,6 +268,6 @@ def test_single_and_multi_sample_runs_are_calibrated_apart(tmp_path):
     assert a["calibration"]["segment"] == "multi_sample" and b["calibration"]["segment"] == "single_sample"
     assert a["probability"] != b["probability"]
     only_multi = tmp_path / "multi.json"
-    only_multi.write_text(json.dumps(build_calibration(multi, ["z", "effect"], name="m", version="1")))
+    only_multi.write_text(json.dumps(build_calibration(multi, both, name="m", version="1")))
     c = apply_calibration(dict(ev, single_sample=1), {}, calibration_file=str(only_multi))
     assert "fitted on runs with several answers" in c["calibration_note"]

@@ -23,8 +23,10 @@ def _user_map(path: Path) -> str:
         for _ in range(6):
             t = rng.normal(4.0 if label else 0.0, 1.5)
             cases.append(Case(pair=f"p{g}", label=label, source="mine",
-                              evidence={"distill_t_min": t, "effect_standardized": t / 8}))
-    path.write_text(json.dumps(build_calibration(cases, list(DEFAULT_FEATURES), name="my-lab-pairs",
+                              evidence={"distill_t_min": t, "identity_agreement_diff": t / 10,
+                                        "choice_agreement_diff": rng.normal(0.1 * label, 0.05)}))
+    features = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
+    path.write_text(json.dumps(build_calibration(cases, features, name="my-lab-pairs",
                                                  version="custom-1"), indent=1))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

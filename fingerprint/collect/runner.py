@@ -1,9 +1,13 @@
 """The async sampler: every (model, probe, sample) collected once, into the store.
 
 Work is planned from the store first (what is already there is reused, never re-bought),
-then sent concurrently with one concurrency limit per endpoint.  Each request's samples are
-stored in one transaction as soon as they arrive, so an interrupted run loses nothing it
-already paid for and the same command resumes where it stopped.
+then sent by a fixed pool of workers per endpoint (its concurrency limit), each attempt
+through the rate limits and the budget (:mod:`.gate`).  A request the server asks to
+postpone for longer than the transport sleeps through is put back in the queue after that
+wait (at most ``max_requeues`` times).  Each request's samples are stored in one
+transaction as soon as they arrive (answers arriving in the same turn of the event loop
+share one), so an interrupted run loses nothing it already paid for and the same command
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
-from ..errors import CollectionIncompleteError, FingerprintError
-from ..models.base import ChatRequest, Provider
+from ..errors import (BudgetExceededError, CollectionIncompleteError, FingerprintError,
+                      ProviderError, StoreError)
+from ..models._http import ATTEMPT_GATE
+from ..models.base import ChatRequest, Completion, Provider
 from ..suite import Probe
+from .budget import Budget, BudgetLimits
+from .gate import Counters, JobGate
+from .limits import EndpointLimits, endpoint_limits
 from .store import Store, StoredSample, sample_key
 
 DEFAULT_CONCURRENCY = 8
@@ -30,23 +39,48 @@ def probe_seed(run_seed: int, probe_id: str, first_index: int = 0) -> int:
 
 @dataclass(frozen=True)
 class Target:
-    role: str  # "reference", "suspect", "control 1", … or the spec for `collect`
+    role: str  # "reference", "suspect", "control 1", … or "model 1", … for `collect`
     provider: Provider
+    draw: int = 0  # > 0 when the same model appears again in one run: a fresh, independent draw
 
 
 @dataclass
 class CollectionResult:
+    """What one invocation found, sent and stored.
+
+    ``requests_made`` counts model calls made by this invocation: every HTTP attempt,
+    retries included (the calls a server saw and may have counted against a rate limit).
+    ``samples_stored`` is the run's total now in the store; ``samples_new`` the part of it
+    this invocation stored; ``responses_reused`` what was found stored before it started.
+    """
+
     samples_expected: int = 0
     samples_stored: int = 0
+    samples_new: int = 0
     requests_made: int = 0
+    requests_retried: int = 0
+    requests_requeued: int = 0
     responses_reused: int = 0
     failures: list[str] = field(default_factory=list)
+    budget: dict[str, Any] | None = None
+    budget_stop: str | None = None  # the budget's one-line summary when it stopped sending
+    interrupted: bool = False
     samples: dict[tuple[str, str], list[StoredSample]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.samples_stored == self.samples_expected
 
     def to_json(self) -> dict[str, Any]:
         return {"samples_expected": self.samples_expected, "samples_stored": self.samples_stored,
-                "requests_made": self.requests_made, "responses_reused": self.responses_reused,
-                "failures": list(self.failures)}
+                "samples_new": self.samples_new, "requests_made": self.requests_made,
+                "requests_retried": self.requests_retried,
+                "requests_requeued": self.requests_requeued,
+                "responses_reused": self.responses_reused,
+                "samples_missing": self.samples_expected - self.samples_stored,
+                "failures": list(self.failures), "budget": self.budget,
+                "stopped_by_budget": self.budget_stop is not None,
+                "interrupted": self.interrupted}
 
 
 @dataclass(frozen=True)
@@ -58,10 +92,15 @@ class _Job:
     request: ChatRequest
 
 
-def _logical_request(probe: Probe, seed: int) -> ChatRequest:
+def _seed_name(probe_id: str, draw: int) -> str:
+    """What the seeds of a draw derive from: a repeated model gets its own seeds (and keys)."""
+    return probe_id if draw == 0 else f"{probe_id}@draw{draw}"
+
+
+def _logical_request(probe: Probe, seed: int, draw: int = 0) -> ChatRequest:
     return ChatRequest(messages=tuple(probe.messages), temperature=probe.temperature,
                        max_tokens=probe.max_tokens, top_p=probe.top_p,
-                       seed=probe_seed(seed, probe.id))
+                       seed=probe_seed(seed, _seed_name(probe.id, draw)))
 
 
 def _plan(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: int,
@@ -71,10 +110,10 @@ def _plan(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: 
         ident = target.provider.identity
         for probe in probes:
             n = probe.samples or samples
-            request = _logical_request(probe, seed)
+            request = _logical_request(probe, seed, target.draw)
             logical = request.logical()
             keys = [sample_key(ident, probe.id, probe.version, logical, i) for i in range(n)]
-            stored = store.get_many(keys)
+            stored = store.keys_present(keys)
             result.samples_expected += n
             result.responses_reused += len(stored)
             missing = [i for i, k in enumerate(keys) if k not in stored]
@@ -82,34 +121,48 @@ def _plan(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: 
                 batch = tuple(missing[start:start + target.provider.max_n])
                 wire = ChatRequest(messages=request.messages, temperature=request.temperature,
                                    max_tokens=request.max_tokens, top_p=request.top_p,
-                                   seed=probe_seed(seed, probe.id, batch[0]), n=len(batch))
+                                   seed=probe_seed(seed, _seed_name(probe.id, target.draw),
+                                                   batch[0]), n=len(batch))
                 jobs.append(_Job(target, probe, batch, logical, wire))
     return jobs
 
 
-async def _run_jobs(jobs: list[_Job], store: Store, result: CollectionResult,
-                    progress: Callable[[int], None] | None) -> None:
-    limits: dict[str, asyncio.Semaphore] = {}
-    for job in jobs:
-        provider = job.target.provider
-        if provider.endpoint not in limits:
-            limit = int(provider.spec.options.get("max_concurrency", DEFAULT_CONCURRENCY))
-            limits[provider.endpoint] = asyncio.Semaphore(max(1, limit))
+class _Run:
+    """The state one collection shares across its endpoints' workers."""
 
-    async def run(job: _Job) -> None:
+    def __init__(self, store: Store, result: CollectionResult, budget: Budget,
+                 progress: Callable[[int], None] | None, max_requeues: int,
+                 sleep: Callable[[float], Awaitable[None]]):
+        self.store, self.result, self.budget = store, result, budget
+        self.progress, self.max_requeues, self.sleep = progress, max_requeues, sleep
+        self.counters = Counters()
+        self.stopped = False  # the budget is spent or the store failed: send nothing more
+        self.store_error: StoreError | None = None
+        self._pending: list[tuple[str, dict[str, Any], StoredSample]] = []
+        self._flush_scheduled = False
+
+    async def send(self, job: _Job, limits: EndpointLimits | None) -> list[Completion]:
         provider = job.target.provider
-        async with limits[provider.endpoint]:
-            try:
+        gate = JobGate(provider.spec, job.request, self.budget, limits, self.counters)
+        token = ATTEMPT_GATE.set(gate)
+        try:
+            if getattr(provider, "gates_attempts", False):
                 completions = await provider.complete(job.request)
-            except FingerprintError as exc:
-                result.failures.append(f"{provider.spec.raw} probe {job.probe.id}: {exc}")
-                return
-            finally:
-                result.requests_made += 1
-        if len(completions) != len(job.indices):
-            result.failures.append(f"{provider.spec.raw} probe {job.probe.id}: asked for "
-                                   f"{len(job.indices)} samples, server returned {len(completions)}")
-            return
+            else:
+                await gate.before_attempt()
+                try:
+                    completions = await provider.complete(job.request)
+                except ProviderError as exc:
+                    gate.attempt_failed(billed=exc.status is None or exc.status < 300)
+                    raise
+            gate.succeeded([c.usage or {} for c in completions])
+        finally:
+            ATTEMPT_GATE.reset(token)
+            gate.release()
+        return completions
+
+    def store_job(self, job: _Job, completions: list[Completion]) -> None:
+        provider = job.target.provider
         ident = provider.identity
         rows = []
         for index, completion in zip(job.indices, completions):
@@ -118,46 +171,186 @@ async def _run_jobs(jobs: list[_Job], store: Store, result: CollectionResult,
                 key, provider.spec.raw, job.probe.id, job.probe.version, index,
                 dict(job.logical, n=job.request.n, seed_sent=job.request.seed),
                 completion.to_json())))
-        store.put_many(rows, datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        result.samples_stored += len(rows)
-        if progress:
-            progress(len(rows))
+        self._pending.extend(rows)
+        if not self._flush_scheduled:
+            # Group commit: every answer that arrives in this turn of the event loop is
+            # written in one transaction at the start of the next turn (one commit per
+            # answer cost more than the HTTP exchange at high concurrency).
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
 
-    await asyncio.gather(*(run(job) for job in jobs))
+    def flush(self) -> None:
+        """Write every pending answer in one transaction (all or nothing)."""
+        self._flush_scheduled = False
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        try:
+            self.store.put_many(rows, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        except StoreError as exc:
+            self.store_error = exc
+            self.stopped = True
+            return
+        self.result.samples_new += len(rows)
+        if self.progress:
+            self.progress(len(rows))
+
+
+class _Lane:
+    """One endpoint: ``concurrency`` workers draining its queue, requeues included."""
+
+    def __init__(self, run: _Run, jobs: list[_Job], concurrency: int,
+                 limits: EndpointLimits | None):
+        self.run, self.limits, self.concurrency = run, limits, max(1, concurrency)
+        self.queue: asyncio.Queue[tuple[_Job, int] | None] = asyncio.Queue()
+        for job in jobs:
+            self.queue.put_nowait((job, 0))
+        self.outstanding = len(jobs)
+        self._timers: set[asyncio.Task] = set()
+
+    def _finish(self) -> None:
+        self.outstanding -= 1
+        if self.outstanding == 0:
+            for _ in range(self.concurrency):
+                self.queue.put_nowait(None)
+
+    async def _requeue_after(self, wait: float, item: tuple[_Job, int]) -> None:
+        await self.run.sleep(wait)
+        self.queue.put_nowait(item)
+
+    async def worker(self) -> None:
+        run = self.run
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            job, requeues = item
+            label = f"{job.target.provider.spec.raw} probe {job.probe.id}"
+            if run.stopped:
+                self._finish()
+                continue
+            try:
+                completions = await run.send(job, self.limits)
+            except BudgetExceededError as exc:
+                run.stopped = True
+                run.result.budget_stop = str(exc)
+                self._finish()
+                continue
+            except ProviderError as exc:
+                if exc.retryable and exc.retry_after is not None and requeues < run.max_requeues:
+                    # The server asked for a longer pause than the transport sleeps through:
+                    # free the slot, wait at least that long, then try again.
+                    run.result.requests_requeued += 1
+                    task = asyncio.ensure_future(self._requeue_after(
+                        float(exc.retry_after), (job, requeues + 1)))
+                    self._timers.add(task)
+                    task.add_done_callback(self._timers.discard)
+                    continue
+                run.result.failures.append(f"{label}: {exc}")
+                self._finish()
+                continue
+            except FingerprintError as exc:
+                run.result.failures.append(f"{label}: {exc}")
+                self._finish()
+                continue
+            if len(completions) != len(job.indices):
+                run.result.failures.append(f"{label}: asked for {len(job.indices)} samples, "
+                                           f"server returned {len(completions)}")
+            else:
+                run.store_job(job, completions)
+            self._finish()
+
+    async def drain(self) -> None:
+        if self.outstanding == 0:
+            return
+        try:
+            await asyncio.gather(*(self.worker() for _ in range(self.concurrency)))
+        finally:
+            for task in list(self._timers):
+                task.cancel()
+
+
+def _concurrency(provider: Provider) -> int:
+    value = getattr(provider, "max_concurrency", None) or \
+        provider.spec.options.get("max_concurrency", DEFAULT_CONCURRENCY)
+    return max(1, int(value))
+
+
+async def _run_jobs(jobs: list[_Job], run: _Run) -> None:
+    by_endpoint: dict[str, list[_Job]] = {}
+    providers: dict[int, Provider] = {}
+    for job in jobs:
+        by_endpoint.setdefault(job.target.provider.endpoint, []).append(job)
+        providers[id(job.target.provider)] = job.target.provider
+    limits = endpoint_limits(providers.values())
+    lanes = []
+    for endpoint, mine in by_endpoint.items():
+        concurrency = min(_concurrency(j.target.provider) for j in mine)
+        lanes.append(_Lane(run, mine, concurrency, limits.get(endpoint)))
+    await asyncio.gather(*(lane.drain() for lane in lanes))
 
 
 def collect(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, seed: int,
             store: Store, progress_factory: Callable[[int], Any] | None = None,
-            strict: bool = True) -> CollectionResult:
+            strict: bool = True, budget: BudgetLimits | None = None, max_requeues: int = 3,
+            sleep: Callable[[float], Awaitable[None]] | None = None) -> CollectionResult:
     """Collect every (target, probe, sample) not yet in the store, then load them all.
 
-    Raises :class:`CollectionIncompleteError` (after storing everything that did arrive)
-    when some sample could not be collected and ``strict`` is true.
+    Sending stops when the budget would be exceeded, when Ctrl-C is pressed, or when
+    nothing is left; whatever arrived is stored either way.  With ``strict`` a short
+    collection raises (after storing): :class:`KeyboardInterrupt` if interrupted,
+    :class:`BudgetExceededError` if the budget stopped it, else
+    :class:`CollectionIncompleteError`.  Without ``strict`` the caller reads ``result``.
     """
+    limits = budget or BudgetLimits()
+    limits.check_prices(t.provider.spec for t in targets)
     result = CollectionResult()
     jobs = _plan(targets, probes, samples, seed, store, result)
     todo = sum(len(j.indices) for j in jobs)
     bar = progress_factory(todo) if (progress_factory and todo) else None
+    run = _Run(store, result, Budget(limits), bar.update if bar else None, max_requeues,
+               sleep or asyncio.sleep)
 
     async def main() -> None:
         try:
-            await _run_jobs(jobs, store, result, bar.update if bar else None)
+            await _run_jobs(jobs, run)
         finally:
             await asyncio.gather(*(t.provider.aclose() for t in targets), return_exceptions=True)
 
     try:
-        asyncio.run(main())
+        if jobs:
+            asyncio.run(main())
+    except KeyboardInterrupt:
+        result.interrupted = True
     finally:
+        run.flush()  # answers that arrived in the last turn of the loop
         if bar is not None:
             bar.close()
+        result.requests_made = run.counters.attempts
+        result.requests_retried = run.counters.retries
+        result.budget = run.budget.to_json() if limits.active else None
+    if run.store_error is not None:
+        raise run.store_error
     result.samples = load_samples(targets, probes, samples=samples, seed=seed, store=store)
-    if result.failures and strict:
-        shown = "; ".join(result.failures[:3])
+    result.samples_stored = sum(len(v) for v in result.samples.values())
+    if strict:
+        raise_if_short(result)
+    return result
+
+
+def raise_if_short(result: CollectionResult) -> None:
+    """Raise the error that explains why ``result`` is short of samples, if it is."""
+    if result.interrupted:
+        raise KeyboardInterrupt
+    if result.budget_stop is not None:
+        raise BudgetExceededError(result.budget_stop)
+    if result.failures or not result.complete:
+        shown = "; ".join(result.failures[:3]) or "some samples were not returned"
         more = f" (and {len(result.failures) - 3} more)" if len(result.failures) > 3 else ""
         raise CollectionIncompleteError(
-            f"{len(result.failures)} request(s) failed: {shown}{more}. Everything collected is "
+            f"{result.samples_expected - result.samples_stored} sample(s) missing after "
+            f"{len(result.failures)} failed request(s): {shown}{more}. Everything collected is "
             "stored; run the same command again to resume")
-    return result
 
 
 def load_samples(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, seed: int,
@@ -167,7 +360,7 @@ def load_samples(targets: list[Target], probes: tuple[Probe, ...], *, samples: i
     for target in targets:
         ident = target.provider.identity
         for probe in probes:
-            logical = _logical_request(probe, seed).logical()
+            logical = _logical_request(probe, seed, target.draw).logical()
             keys = [sample_key(ident, probe.id, probe.version, logical, i)
                     for i in range(probe.samples or samples)]
             stored = store.get_many(keys)

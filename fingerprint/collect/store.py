@@ -104,6 +104,17 @@ class Store:
                                              json.loads(row[5]), json.loads(row[6]))
         return found
 
+    def keys_present(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are stored (an index lookup each; no row is decoded)."""
+        keys = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self._db.execute(
+                f"SELECT key FROM samples WHERE key IN ({marks})", chunk))
+        return found
+
     def put_many(self, rows: list[tuple[str, dict[str, Any], StoredSample]], stored_at: str) -> None:
         """Insert ``(key, identity, sample)`` rows in one transaction (all or nothing)."""
         try:

@@ -49,6 +49,7 @@ class RemoteProvider(Provider):
 
     default_timeout: float = 120.0
     path: str = ""
+    gates_attempts = True  # every HTTP attempt goes through ``_http.ATTEMPT_GATE``
 
     def __init__(self, spec: ModelSpec, *, env: Mapping[str, str] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None,

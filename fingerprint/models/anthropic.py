@@ -80,4 +80,5 @@ class AnthropicProvider(RemoteProvider):
             request_id=combine_ids(body.get("id"), "request-id", result.header_request_id),
             usage=anthropic_usage(body.get("usage")), logprobs=None,
             latency_s=round(result.latency_s, 6), created=result.created,
-            raw_request=result.request, raw_response=body)]
+            raw_request=result.request, raw_response=body,
+            response_headers=result.headers or None)]

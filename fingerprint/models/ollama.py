@@ -65,4 +65,5 @@ class OllamaProvider(RemoteProvider):
                    "total_tokens": prompt + completion},
             logprobs=parse_chat_logprobs(body.get("logprobs")) if request.logprobs else None,
             latency_s=round(result.latency_s, 6), created=result.created,
-            raw_request=result.request, raw_response=body)]
+            raw_request=result.request, raw_response=body,
+            response_headers=result.headers or None)]

@@ -168,7 +168,8 @@ class OpenAIProvider(RemoteProvider):
                 served_model=body.get("model"), system_fingerprint=body.get("system_fingerprint"),
                 request_id=rid, usage=usage, logprobs=lp if request.logprobs else None,
                 latency_s=round(result.latency_s, 6), created=result.created,
-                raw_request=result.request, raw_response={**body, "choices": [choice]}))
+                raw_request=result.request, raw_response={**body, "choices": [choice]},
+                response_headers=result.headers or None))
         return out
 
 

@@ -48,15 +48,16 @@ def verify(run_dir: Path) -> list[str]:
     if not run_dir.is_dir():
         raise FingerprintError(f"{run_dir} is not a folder; give the --out folder of a run")
     problems = check_manifest(run_dir)
-    problems += _check_keys(run_dir)
-    report = read_json(run_dir / REPORT_FILE)
-    options = report.get("analysis_options") or {}
-    calibration = options.get("calibration")
     try:
+        problems += _check_keys(run_dir)
+        report = read_json(run_dir / REPORT_FILE)
+        options = report.get("analysis_options") or {}
+        calibration = options.get("calibration")
         fresh = recompute(run_dir, calibration=str(run_dir / calibration) if calibration else None,
                           prior=options.get("prior"))
     except FingerprintError as exc:
-        return problems + [f"recomputation failed: {exc}"]
+        # A damaged file is already named above; say why the recomputation could not run.
+        return problems + [f"recomputation impossible: {exc}"]
     for name in CHECKED_FIELDS:
         problems += _differences(report.get(name), fresh[name], name)
     problems += _differences(report.get("analysis"), fresh["analysis"], "analysis")

@@ -1,0 +1,16 @@
+"""Statistical tests: kernel two-sample (MMD), relative similarity, categorical answers,
+p-value combination, multiple testing and bootstrap intervals.  See docs/statistics.md."""
+
+from .bootstrap import mean_ci, percentile_ci, relative_replicates
+from .categorical import CategoricalResult, categorical_test, clopper_pearson, rate
+from .combine import benjamini_hochberg, cauchy_combination, holm
+from .mmd import MMDResult, mmd2_unbiased, mmd_test, rbf_from_linear
+from .relative import (PanelResult, PooledResult, RelativeResult, panel_test,
+                       pooled_relative_test, relative_statistic, relative_test)
+from .single_sample import single_sample_differences
+
+__all__ = ["CategoricalResult", "MMDResult", "PanelResult", "PooledResult", "RelativeResult",
+           "benjamini_hochberg", "categorical_test", "cauchy_combination", "clopper_pearson",
+           "holm", "mean_ci", "mmd2_unbiased", "mmd_test", "panel_test", "percentile_ci",
+           "pooled_relative_test", "rate", "rbf_from_linear", "relative_replicates",
+           "relative_statistic", "relative_test", "single_sample_differences"]

@@ -1,0 +1,155 @@
+"""The main job end to end on the built-in organisms, with the default probe suite.
+
+These are the acceptance checks of the quick start: verdicts on organisms of known
+provenance, resume without new model calls, and a run folder that `verify` can check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from fingerprint.cli import main
+
+CONTROLS = ["--control", "zoo/independent-a", "--control", "zoo/independent-b"]
+
+
+def compare(out: Path, *args: str) -> dict:
+    code = main(["compare", *args, "--out", str(out), "--no-progress"])
+    assert code == 0
+    return json.loads((out / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("runs") / "quickstart"
+    report = compare(out, "--ref", "zoo/teacher", "--suspect", "zoo/student-100", *CONTROLS)
+    return out, report
+
+
+def test_distilled_student_is_called_distilled(quickstart):
+    _, report = quickstart
+    v = report["verdict"]
+    assert v["label"] == "distilled"
+    assert 0.0 <= v["probability"] <= 1.0 and v["probability"] > 0.5
+    assert v["p_value"] < 0.05
+    assert v["summary"]
+
+
+def test_report_json_contract(quickstart):
+    out, report = quickstart
+    assert report["schema_version"]
+    assert isinstance(report["seed"], int)
+    assert {"id", "version", "sha256"} <= set(report["suite"])
+    models = report["models"]
+    assert models["reference"]["spec"] == "zoo/teacher"
+    assert models["suspect"]["spec"] == "zoo/student-100"
+    assert [c["spec"] for c in models["controls"]] == ["zoo/independent-a", "zoo/independent-b"]
+    assert {"requests_made", "responses_reused"} <= set(report["collection"])
+    assert len(report["probes"]) == report["suite"]["probes"] >= 60
+    assert all("p_value" in p and "id" in p for p in report["probes"])
+    assert report["verdict"]["label"] in {"distilled", "independent", "same_model", "inconclusive"}
+
+
+def test_run_folder_and_manifest(quickstart):
+    out, _ = quickstart
+    for name in ("report.json", "report.md", "report.html", "responses.jsonl", "manifest.json"):
+        assert (out / name).is_file(), name
+    files = json.loads((out / "manifest.json").read_text())["files"]
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(files) == on_disk - {"manifest.json"}
+    assert any(name.startswith("plots/") and name.endswith(".png") for name in files)
+    first = json.loads((out / "responses.jsonl").open().readline())
+    assert {"request", "response", "model_spec", "probe_id", "sample_index"} <= set(first)
+
+
+def test_rerun_makes_no_model_calls_and_gives_the_same_result(quickstart):
+    out, report = quickstart
+    again = compare(out, "--ref", "zoo/teacher", "--suspect", "zoo/student-100", *CONTROLS)
+    assert again["collection"]["requests_made"] == 0
+    assert again["collection"]["responses_reused"] == report["collection"]["samples_total"]
+    assert again["probes"] == report["probes"]
+    assert again["verdict"] == report["verdict"]
+
+
+def _flip_one_byte(path: Path, offset: int) -> bytes:
+    data = path.read_bytes()
+    changed = bytearray(data)
+    changed[offset] = ord("X") if changed[offset] != ord("X") else ord("Y")
+    path.write_bytes(bytes(changed))
+    return data
+
+
+@pytest.mark.parametrize("name", ["responses.jsonl", "report.json"])
+def test_verify_passes_then_names_a_changed_file(quickstart, name, capsys):
+    out, _ = quickstart
+    assert main(["verify", str(out)]) == 0
+    path = out / name
+    original = _flip_one_byte(path, len(path.read_bytes()) // 2)
+    try:
+        assert main(["verify", str(out)]) != 0
+        assert f"MISMATCH {name}:" in capsys.readouterr().out
+    finally:
+        path.write_bytes(original)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_verify_recomputes_identically_in_a_fresh_process(quickstart):
+    out, _ = quickstart
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    proc = subprocess.run([sys.executable, "-m", "fingerprint", "verify", str(out)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("suspect, controls, expected", [
+    ("zoo/independent-a", ["zoo/independent-b", "zoo/independent-c"], "independent"),
+    ("zoo/teacher", ["zoo/independent-a", "zoo/independent-b"], "same_model"),
+    ("zoo/teacher-wrapped", ["zoo/independent-a", "zoo/independent-b"], "same_model"),
+    ("zoo/student-b-100", ["zoo/independent-a", "zoo/independent-b"], "independent"),
+])
+def test_known_provenance_verdicts(tmp_path, suspect, controls, expected):
+    args = ["--ref", "zoo/teacher", "--suspect", suspect]
+    for c in controls:
+        args += ["--control", c]
+    assert compare(tmp_path / "run", *args)["verdict"]["label"] == expected
+
+
+def test_without_controls_no_distillation_verdict(tmp_path):
+    report = compare(tmp_path / "run", "--ref", "zoo/teacher", "--suspect", "zoo/student-100")
+    v = report["verdict"]
+    assert v["label"] in {"same_model", "independent", "inconclusive"}
+    assert "control" in v["summary"].lower()
+
+
+def test_same_verdict_over_http(tmp_path, monkeypatch):
+    from fingerprint.zoo.server import make_server
+
+    servers = {name: make_server(name, "127.0.0.1", 0) for name in ("teacher", "student-100")}
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers.values()]
+    for t in threads:
+        t.start()
+    try:
+        monkeypatch.setenv("ZOOHTTP_API_KEY", "unused-by-the-zoo-server")
+        url = {n: f"http://127.0.0.1:{s.server_address[1]}/v1" for n, s in servers.items()}
+        over_http = compare(
+            tmp_path / "http", "--ref", "openai-api/zoohttp/teacher",
+            "--suspect", "openai-api/zoohttp/student-100", *CONTROLS,
+            "--option", f"reference:base_url={url['teacher']}", "--option", "reference:max_n=128",
+            "--option", f"suspect:base_url={url['student-100']}", "--option", "suspect:max_n=128")
+        in_process = compare(tmp_path / "local", "--ref", "zoo/teacher",
+                             "--suspect", "zoo/student-100", *CONTROLS)
+    finally:
+        for s in servers.values():
+            s.shutdown()
+            s.server_close()
+    assert over_http["verdict"]["label"] == in_process["verdict"]["label"] == "distilled"
+    assert over_http["models"]["reference"]["served"]["models"] == ["teacher"]
+    # Same seeds and batching over the wire: the very same answers, hence the same statistics.
+    assert [p["p_value"] for p in over_http["probes"]] == [p["p_value"] for p in in_process["probes"]]

@@ -1,0 +1,70 @@
+"""lineage_score: relative-similarity score on synthetic and real single-sample answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fingerprint.lineage import lineage_score
+
+from test_corpus import alpaca_slice
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def _model(rng: np.random.Generator, style: list[str], topics: list[list[str]], share: float,
+           teacher: list[str] | None = None) -> list[str]:
+    """Answers: topic words of each prompt plus the model's (or, with ``share``, its teacher's) style."""
+    out = []
+    for topic in topics:
+        own = list(rng.choice(style, 8))
+        if teacher is not None:
+            k = int(round(share * 8))
+            own = list(rng.choice(teacher, k)) + own[k:]
+        out.append(" ".join(list(rng.choice(topic, 12)) + own))
+    return out
+
+
+def _panel(seed: int, n_prompts: int = 30, n_controls: int = 8):
+    rng = np.random.default_rng(seed)
+    topics = [list(rng.choice(WORDS[:200], 20, replace=False)) for _ in range(n_prompts)]
+    styles = [list(rng.choice(WORDS[200:], 15, replace=False)) for _ in range(n_controls + 3)]
+    ref = _model(rng, styles[0], topics, 0)
+    student = _model(rng, styles[1], topics, 0.6, teacher=styles[0])
+    indep = _model(rng, styles[2], topics, 0)
+    controls = [_model(rng, s, topics, 0) for s in styles[3:]]
+    return ref, student, indep, controls
+
+
+def test_student_ranks_above_independent():
+    ref, student, indep, controls = _panel(1)
+    s = lineage_score(ref, student, controls, seed=0)
+    i = lineage_score(ref, indep, controls, seed=0)
+    assert s.score > 2 and s.p_value == pytest.approx(1 / 9)  # beats every control
+    assert i.score < s.score and i.p_value > 0.1
+    assert s.n_prompts == 30 and s.n_controls == 8 and len(s.per_prompt) == 30
+
+
+def test_deterministic_and_validated():
+    ref, student, _indep, controls = _panel(2, n_prompts=12)
+    a = lineage_score(ref, student, controls, seed=3)
+    b = lineage_score(ref, student, controls, seed=3)
+    assert a.to_json() == b.to_json()
+    with pytest.raises(ValueError, match="2 control"):
+        lineage_score(ref, student, controls[:1])
+    with pytest.raises(ValueError, match="aligned"):
+        lineage_score(ref, student[:-1], controls)
+
+
+def test_real_same_model_beats_independent(tmp_path):
+    models = ["gpt4_0314", "gpt4", "oasst-sft-pythia-12b", "claude", "alpaca-7b", "vicuna-7b",
+              "falcon-7b-instruct", "guanaco-33b", "text_davinci_001", "chatglm2-6b",
+              "llama-2-7b-chat-hf", "baize-v2-7b"]
+    from fingerprint.corpus import load_corpus
+    c = load_corpus(alpaca_slice(tmp_path, models, 40))
+    pids = c.shared_prompts()
+    ctrl = [c.texts(m, pids) for m in models[3:]]
+    same = lineage_score(c.texts("gpt4_0314", pids), c.texts("gpt4", pids), ctrl, seed=0)
+    indep = lineage_score(c.texts("gpt4_0314", pids), c.texts("oasst-sft-pythia-12b", pids),
+                          ctrl, seed=0)
+    assert same.score > indep.score and same.p_value <= 0.1
