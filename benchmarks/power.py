@@ -14,6 +14,8 @@ is what ``fingerprint compare --seed SEED --samples S`` computes (same request s
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -120,23 +122,21 @@ def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], 
     """One ``compare`` of zoo/teacher vs the suspect: label, p-values, calibrated label."""
     def answers(org: str) -> dict[str, list[str]]:
         return {p.id: sampler.texts(org, p, seed, samples) for p in probes}
-
     data = ResponseSet(probes=tuple(probes), reference=answers(REFERENCE),
                        suspect=answers(comp.suspect),
                        controls=tuple(answers(c) for c in comp.controls),
                        control_names=tuple(f"zoo/{c}" for c in comp.controls))
     analysis = analyze(data, seed=seed, alpha=alpha)
     verdict = dict(analysis["verdict"])
-    out = {"suspect": comp.suspect, "label": verdict["label"],
-           "p_distill": analysis["evidence"].get("distill_p"),
-           "p_equality": verdict.get("p_value_equality"),
-           "label_from_calibration": None, "probability": None}
-    if calibration:
-        cal = apply_calibration(analysis.get("evidence", {}), verdict,
-                                calibration_file=calibration, has_controls=True)
-        out.update(label_from_calibration=cal["label_from_calibration"],
-                   probability=cal["probability_at_base_rate"])
-    return out
+    test_label = verdict["label"]
+    if calibration:  # as pipeline.recompute: the calibration step may restate the label
+        verdict.update(apply_calibration(analysis.get("evidence", {}), verdict,
+                                         calibration_file=calibration, has_controls=True))
+    return {"suspect": comp.suspect, "label": verdict["label"], "label_from_test": test_label,
+            "label_from_calibration": verdict.get("label_from_calibration"),
+            "probability": verdict.get("probability_at_base_rate"),
+            "p_distill": analysis["evidence"].get("distill_p"),
+            "p_equality": verdict.get("p_value_equality")}
 
 
 @dataclass(frozen=True)
@@ -273,13 +273,13 @@ def plot(summary: Sequence[dict[str, Any]], path: Path, title: str) -> None:
         c = str(greys[i])
         jitter = 1 + 0.04 * (i - (len(budgets) - 1) / 2)
         ax.errorbar([v * jitter for v in x], y, yerr=err, color=c, ls=styles[i % 4],
-                    marker=markers[i % 5], capsize=3, label=f"{b} (probes x samples)")
+                    marker=markers[i % 5], capsize=3, label=b)
         neg = [s for s in summary if s["budget"] == b and not s["distilled_truth"]]
         if neg:
             worst = max(neg, key=lambda s: s["rate"])
-            ax.errorbar([fpr_x * jitter], [worst["rate"]],
-                        yerr=[[worst["rate"] - worst["ci95"][0]], [worst["ci95"][1] - worst["rate"]]],
-                        color=c, marker=markers[i % 5], mfc="white", capsize=3, ls="none")
+            r, (lo, hi) = worst["rate"], worst["ci95"]
+            ax.errorbar([fpr_x * jitter], [r], yerr=[[r - lo], [hi - r]], color=c,
+                        marker=markers[i % 5], mfc="white", capsize=3, ls="none")
     ax.axhline(TARGET_POWER, color="0.4", lw=0.8, ls=":")
     ax.axhline(TARGET_FPR, color="0.4", lw=0.8, ls=":")
     ax.axvline(3.6, color="0.7", lw=0.8)
@@ -293,10 +293,9 @@ def plot(summary: Sequence[dict[str, Any]], path: Path, title: str) -> None:
     ax.set_ylabel("rate of 'distilled' verdicts (95 % CI)")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(len(budgets), 4),
-              fontsize=8, frameon=False)
+              fontsize=8, frameon=False, title="budget: probes x samples per model")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -310,23 +309,18 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                                "at most that many per budget")
     reps = plan_replicates(seed, replicates, suite)
     tasks = [Task(r, tuple(budgets), tuple(comps), alpha, calibration) for r in reps]
-    started = time.perf_counter()
+    started, code = time.perf_counter(), _code_sha256()
     rows: list[dict[str, Any]] = []
     workers = max(1, min(int(workers), 2))  # the machine is shared: never more than 2
-    pool = None if workers == 1 else mp.get_context(
-        "fork" if sys.platform != "win32" else "spawn").Pool(workers)
-    results = pool.imap_unordered(run_replicate, tasks) if pool else \
-        (run_replicate(t, suite) for t in tasks)
-    try:
+    ctx = mp.get_context("fork" if sys.platform != "win32" else "spawn")
+    with ctx.Pool(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        results = pool.imap_unordered(run_replicate, tasks) if pool else \
+            (run_replicate(t, suite) for t in tasks)
         for done, res in enumerate(results, 1):
             rows.extend(res)
             if progress:
                 print(f"replicate {done}/{len(tasks)} done, {time.perf_counter() - started:.0f} s",
                       file=sys.stderr, flush=True)
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
     rows.sort(key=lambda r: (r["replicate"], r["budget"], r["suspect"]))
     summary = summarise(rows, comps, budgets)
     out: dict[str, Any] = {
@@ -338,20 +332,28 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                    "organisms": {n: load_organism(n).weights_sha256 for n in sorted(
                        {REFERENCE} | {c.suspect for c in comps}
                        | {x for c in comps for x in c.controls})},
-                   "decision": "verdict.label of analyze() (what `fingerprint compare` reports)",
+                   "decision": "verdict.label after analyze() and the calibration step, as in "
+                               "pipeline.recompute (what `fingerprint compare` reports)",
                    "calibration": Path(calibration).name if calibration else None},
         "replicates": [{"index": r.index, "seed": r.seed, "probe_order": list(r.probe_order)}
                        for r in reps],
         "summary": summary, "headline": headline(summary), "rows": rows,
-        "runtime_s": round(time.perf_counter() - started, 1),
+        "runtime_s": round(time.perf_counter() - started, 1), "code_sha256": code,
         "environment": {"python": platform.python_version(), "numpy": np.__version__,
                         "machine": platform.machine(), "cpus": os.cpu_count()},
     }
-    if calibration:
-        cal = summarise(rows, comps, budgets, field="label_from_calibration")
-        out["summary_calibrated_label"] = cal
-        out["headline_calibrated_label"] = headline(cal)
+    for name in ("label_from_test", "label_from_calibration") if calibration else ():
+        extra = summarise(rows, comps, budgets, field=name)
+        out[f"summary_{name}"], out[f"headline_{name}"] = extra, headline(extra)
     return out
+
+
+def _code_sha256() -> str:
+    """SHA-256 over the package's sources: which analysis code made these numbers."""
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "fingerprint").rglob("*.py")):
+        h.update(f.relative_to(ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
 
 
 def _parse_budgets(text: str) -> list[tuple[int, int]]:
@@ -382,18 +384,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                            comps=comparisons(), workers=args.workers, calibration=calibration)
     result["command"] = "python benchmarks/power.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
-    print(format_table(result["summary"]))
-    print("\n" + result["headline"]["text"])
-    print(f"target ({result['headline']['target']}): "
-          f"{'met' if result['headline']['target_met'] else 'NOT met'}")
+    head = result["headline"]
+    print(f"{format_table(result['summary'])}\n\n{head['text']}\n"
+          f"target ({head['target']}): {'met' if head['target_met'] else 'NOT met'}")
     if calibration is None:
         print("no calibration map found: rates are of the test-based verdict only")
-    print(f"runtime {result['runtime_s']:.0f} s")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "power.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     plot(result["summary"], out_dir / "power.png",
          f"zoo/teacher vs its students, {replicates} replicates per point")
-    print(f"wrote {out_dir / 'power.json'} and {out_dir / 'power.png'}")
+    print(f"runtime {result['runtime_s']:.0f} s; wrote {out_dir / 'power.json'} and .png")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
-from .analysis_extras import choice_summary, exhibits, identity_agreement, projection
-from .analysis_probe import ProbeResult, joint_equality_p, mean_similarities, probe_data, run_probe
+from .analysis_extras import (choice_summary, exhibits, families, family_similarity,
+                              identity_agreement, nanmean_replicates, projection)
+from .analysis_probe import (ProbeResult, comparisons, joint_equality_p, mean_similarities,
+                             probe_data, run_probe)
 from .analysis_single import analyze_single
 from .analysis_verdict import TestSummary, decide
 from .features.embed import Embedder, HashedTfidfEmbedder
@@ -32,15 +34,26 @@ METHOD = (
     "average the text kernel with an identity-claim kernel. Equality (suspect vs reference): "
     "unbiased MMD² with a permutation p-value per probe, pooled over probes by a joint "
     "permutation test of the standardised sum (null: identical answer distributions). "
-    "Distillation: per probe d = MMD²(control, reference) − MMD²(suspect, reference); per "
-    "control a one-sided t-test of mean d > 0 over probes (null: the suspect is on average no "
-    "closer to the reference than that control); against the panel an intersection–union "
-    "test, p = max over controls (the suspect must be closer than every control). Per-probe "
-    "p-values permute suspect/control labels and are adjusted over probes by Benjamini–Hochberg (false discovery rate); a Cauchy "
+    "Distillation: per probe and control two differences, d = MMD²(control, reference) − "
+    "MMD²(suspect, reference) (is the suspect closer to the reference than the control is?) "
+    "and d' = MMD²(suspect, control) − MMD²(suspect, reference) (is the suspect closer to the "
+    "reference than to the control? this guards against a suspect trained on a mix of "
+    "sources, which is near every model); per control and difference a one-sided t-test of "
+    "its mean > 0 over probes; against the panel an intersection–union test, p = max over "
+    "controls and both differences (null: for some control, the suspect is on average no "
+    "closer to the reference than that control is, or no closer to the reference than to "
+    "that control). Per-probe "
+    "p-values permute suspect/control (reference/control for d') labels and are adjusted over probes by Benjamini–Hochberg (false discovery rate); a Cauchy "
     "combination of them is reported as a dependence-robust cross-check. Effect intervals are "
     "percentile bootstraps ({n_boot} resamples of each model's answers); identity-claim rates "
-    "have exact Clopper–Pearson intervals. Test level alpha = {alpha}; the verdict uses no "
-    "other threshold.")
+    "have exact Clopper–Pearson intervals. Test level alpha = {alpha}; the test-based verdict uses "
+    "no other threshold (the final label also asks the calibrated probability to agree).")
+
+
+DISTILLATION_METHOD = ("per control: one-sided t-tests over probes of d = MMD²(C,R) − MMD²(S,R) "
+                       "(reference-centred) and d' = MMD²(S,C) − MMD²(S,R) (suspect-centred); "
+                       "panel: intersection–union (max p over controls and both differences); "
+                       "per-probe p-values BH-adjusted")
 
 
 @dataclass(frozen=True)
@@ -140,31 +153,53 @@ def _analyze(data: ResponseSet, seed: int, alpha: float, embedder: Embedder | No
     return clean_json(_assemble(results, names, emb, alpha, top_rng, method, n_permutations))
 
 
+SIDES = ("reference-centred", "suspect-centred")
+
+
+def _comparison_name(j: int, ctrl_names: list[str]) -> str:
+    K = len(ctrl_names)
+    return ctrl_names[j % K] if K else ""
+
+
+def _pooled_comparisons(results: list[ProbeResult], ctrl_names: list[str],
+                        alpha: float) -> tuple[list[PooledResult | None], list[dict]]:
+    """Per comparison j (d_1..d_K, then d'_1..d'_K): the pooled t-test over the probes
+    where it is defined, its bootstrap interval and its closeness."""
+    pooled: list[PooledResult | None] = []
+    out = []
+    for j in range(2 * len(ctrl_names)):
+        rel = [comparisons(r)[j] for r in results]
+        idx = [i for i, x in enumerate(rel) if x is not None]
+        d = np.array([rel[i].statistic for i in idx])
+        pr = pooled_relative_test(d) if len(idx) >= 2 else None
+        pooled.append(pr)
+        reps = [results[i].replicates[:, j] for i in idx if results[i].replicates is not None]
+        ci = percentile_ci(nanmean_replicates(reps), alpha) if reps else (None, None)
+        # the competing distance: MMD²(C,R) (reference-centred) or MMD²(S,C) (suspect-centred)
+        dist_c = np.mean([rel[i].mmd2_control for i in idx]) if idx else 0.0
+        closeness = float(d.mean() / dist_c) if idx and dist_c > 0 else None
+        out.append(_pooled_json(_comparison_name(j, ctrl_names), pr, ci, closeness))
+    return pooled, out
+
+
 def _assemble(results: list[ProbeResult], names: list[str], emb: Embedder, alpha: float,
               rng: np.random.Generator, method: str, n_perm: int) -> dict[str, Any]:
     K = len(names) - 2
     ctrl_names = names[2:]
-    # per-control pooled relative tests
-    pooled: list[PooledResult | None] = []
-    ctrl_json = []
-    for k in range(K):
-        idx = [i for i, r in enumerate(results) if r.relative[k] is not None]
-        d = np.array([results[i].relative[k].statistic for i in idx])
-        pr = pooled_relative_test(d) if len(idx) >= 2 else None
-        pooled.append(pr)
-        reps = [results[i].replicates[:, k] for i in idx if results[i].replicates is not None]
-        ci = percentile_ci(_nanmean0(reps), alpha) if reps else (None, None)
-        dist_c = np.mean([results[i].relative[k].mmd2_control for i in idx]) if idx else 0.0
-        closeness = float(d.mean() / dist_c) if idx and dist_c > 0 else None
-        ctrl_json.append(_pooled_json(ctrl_names[k], pr, ci, closeness))
-    panel = panel_test([p for p in pooled]) if K and all(p is not None for p in pooled) else None
-    weak = panel.weakest_control if panel else None
+    pooled, comp_json = _pooled_comparisons(results, ctrl_names, alpha)
+    ctrl_json, sc_json = comp_json[:K], comp_json[K:]
+    full = K > 0 and all(p is not None for p in pooled)
+    # intersection–union over both kinds of comparison and every control
+    panel = panel_test(pooled) if full else None
+    side_p = [panel_test(pooled[h * K:(h + 1) * K]).p_value if full else None for h in (0, 1)]
+    weak = panel.weakest_control if panel else None  # index into the 2K comparisons
     # per-probe panel effects and p-values
     eff, eff_ci, p_panel, reps_panel = [], [], [], []
     for r in results:
-        if K and all(x is not None for x in r.relative):
-            eff.append(min(x.statistic for x in r.relative))
-            p_panel.append(max(x.p_value for x in r.relative))
+        comps = comparisons(r)
+        if K and all(x is not None for x in comps):
+            eff.append(min(x.statistic for x in comps))
+            p_panel.append(max(x.p_value for x in comps))
             rp = np.min(r.replicates, axis=1) if r.replicates is not None else None
             reps_panel.append(rp)
             eff_ci.append(percentile_ci(rp, alpha) if rp is not None else (None, None))
@@ -193,29 +228,36 @@ def _assemble(results: list[ProbeResult], names: list[str], emb: Embedder, alpha
         if any(p is not None for p in p_panel) else None
     probes_json = [_probe_json(r, names, eff[i], eff_ci[i], p_panel[i], p_adj[i])
                    for i, r in enumerate(results)]
-    families = _families(results, eff, reps_panel, p_panel, alpha, K)
+    fams = families(results, eff, reps_panel, p_panel, alpha, K)
     ident = identity_agreement(results, alpha)
     choice, choice_counts = choice_summary(results)
     wk = pooled[weak] if weak is not None else None
-    pooled_ci = tuple(ctrl_json[weak]["ci"]) if weak is not None else (None, None)
-    closeness = ctrl_json[weak]["closeness"] if weak is not None else None
+    # closeness always reads the reference-centred comparison of the weakest control
+    weak_ctrl = weak % K if weak is not None else None
     summary = TestSummary(
         n_probes=len(results), n_controls=K, single_sample=False,
         p_eq=eq[1] if eq else None, eq_min_p=1.0 / (1 + n_perm) if eq_idx else None,
         controls_eq_p=[c["p_value"] for c in ctrl_eq], p_distill=panel.p_value if panel else None,
         t_distill=panel.statistic if panel else None, n_distill_probes=wk.n_probes if wk else 0,
-        effect=wk.effect if wk else None, effect_ci=pooled_ci, closeness=closeness,
-        weakest_control=ctrl_names[weak] if weak is not None else None)
+        effect=wk.effect if wk else None,
+        effect_ci=tuple(comp_json[weak]["ci"]) if weak is not None else (None, None),
+        closeness=ctrl_json[weak_ctrl]["closeness"] if weak_ctrl is not None else None,
+        weakest_control=ctrl_names[weak_ctrl] if weak_ctrl is not None else None,
+        weakest_side=SIDES[weak // K] if weak is not None else None,
+        p_reference_centred=side_p[0], p_suspect_centred=side_p[1],
+        suspect_near_controls=tuple(ctrl_names[k] for k in range(K) if pooled[K + k] is not None
+                                    and pooled[K + k].p_value > 1.0 - alpha))
     verdict = decide(summary, alpha)
-    evidence = _evidence(summary, panel, wk, eq, ctrl_eq, ident, choice, cauchy, results)
+    evidence = _evidence(summary, panel, wk, eq, ctrl_eq, ident, choice, cauchy, results, pooled)
     best = int(np.nanargmax([e if e is not None else -np.inf for e in eff])) \
         if any(e is not None for e in eff) else (eq_idx[0] if eq_idx else 0)
-    d_weak = np.array([r.relative[weak].statistic for r in results
-                       if weak is not None and r.relative[weak] is not None])
+    d_weak = np.array([comparisons(r)[weak].statistic for r in results
+                       if weak is not None and comparisons(r)[weak] is not None])
     plot = {
-        "family_similarity": _family_similarity(results, ctrl_names),
+        "family_similarity": family_similarity(results, ctrl_names),
         "null_distribution": None if wk is None else {
-            "statistic": "studentised mean of per-probe relative differences, weakest control",
+            "statistic": "studentised mean of per-probe relative differences, weakest comparison "
+                         f"({summary.weakest_side}, {summary.weakest_control})",
             "observed": wk.statistic, "null": sign_flip_null(d_weak, rng).tolist(),
             "null_method": "random sign flips of the per-probe differences "
                            f"(approximated by t with {wk.df} df in the test)"},
@@ -224,15 +266,22 @@ def _assemble(results: list[ProbeResult], names: list[str], emb: Embedder, alpha
     }
     return {
         "embedder": emb.info.to_json(), "single_sample": False, "probes": probes_json,
-        "families": families,
+        "families": fams,
         "tests": {
             "distillation": {"statistic": panel.statistic if panel else None,
                              "p_value": panel.p_value if panel else None,
-                             "weakest_control": summary.weakest_control, "per_control": ctrl_json,
-                             "cauchy_p_value": cauchy,
-                             "method": "per control: one-sided t-test over probes of d = "
-                                       "MMD²(C,R) − MMD²(S,R); panel: intersection–union "
-                                       "(max p over controls); per-probe p-values BH-adjusted"},
+                             "weakest_control": summary.weakest_control,
+                             "weakest_side": summary.weakest_side,
+                             "p_value_reference_centred": side_p[0],
+                             "p_value_suspect_centred": side_p[1],
+                             "per_control": ctrl_json,
+                             "cauchy_p_value": cauchy, "method": DISTILLATION_METHOD},
+            "distillation_suspect_centred": {
+                "statistic": min(p.statistic for p in pooled[K:]) if full else None,
+                "p_value": side_p[1], "per_control": sc_json,
+                "method": "per control: one-sided t-test over probes of d' = MMD²(S,C) − "
+                          "MMD²(S,R) (is the suspect closer to the reference than to the "
+                          "control?); part of the distillation panel above"},
             "equality": {"statistic": eq[0] if eq else None, "p_value": eq[1] if eq else None,
                          "n_probes": len(eq_idx),
                          "method": "unbiased MMD² per probe, joint permutation test of the "
@@ -245,15 +294,6 @@ def _assemble(results: list[ProbeResult], names: list[str], emb: Embedder, alpha
     }
 
 
-def _nanmean0(rows: list[np.ndarray]) -> np.ndarray:
-    """Replicate-wise mean over probes, ignoring undefined (NaN) replicates."""
-    x = np.stack(rows)
-    ok = np.isfinite(x)
-    n = ok.sum(axis=0)
-    return np.divide(np.where(ok, x, 0.0).sum(axis=0), n, out=np.full(x.shape[1], np.nan),
-                     where=n > 0)
-
-
 def _probe_json(r: ProbeResult, names: list[str], eff, ci, p_panel, p_adj) -> dict[str, Any]:
     d = r.data
     stats: dict[str, Any] = {
@@ -261,6 +301,9 @@ def _probe_json(r: ProbeResult, names: list[str], eff, ci, p_panel, p_adj) -> di
         "mmd2_controls_reference": [c[0] if c else None for c in r.controls_eq],
         "relative_difference": [x.statistic if x else None for x in r.relative],
         "relative_p_values": [x.p_value if x else None for x in r.relative],
+        "mmd2_suspect_controls": [x.mmd2_control if x else None for x in r.relative_sc],
+        "relative_difference_suspect_centred": [x.statistic if x else None for x in r.relative_sc],
+        "relative_p_values_suspect_centred": [x.p_value if x else None for x in r.relative_sc],
         "p_values_controls_equality": [c[1] if c else None for c in r.controls_eq],
         "similarity_to_reference": mean_similarities(d),
     }
@@ -276,50 +319,10 @@ def _probe_json(r: ProbeResult, names: list[str], eff, ci, p_panel, p_adj) -> di
             "p_adjusted": p_adj, "effect": eff, "ci": list(ci)}
 
 
-def _families(results, eff, reps, p_panel, alpha: float, K: int) -> list[dict[str, Any]]:
-    fams: dict[str, list[int]] = {}
-    for i, r in enumerate(results):
-        fams.setdefault(r.data.probe.family, []).append(i)
-    out = []
-    for fam, idx in fams.items():
-        ok = [i for i in idx if eff[i] is not None]
-        effect = float(np.mean([eff[i] for i in ok])) if ok else None
-        rr = [reps[i] for i in ok if reps[i] is not None]
-        ci = percentile_ci(_nanmean0(rr), alpha) if rr else (None, None)
-        p = None
-        if len(ok) >= 2 and K:
-            p = panel_test([pooled_relative_test([results[i].relative[k].statistic for i in ok])
-                            for k in range(K)]).p_value
-        elif len(ok) == 1:
-            p = p_panel[ok[0]]
-        direction = "none"
-        if ci[0] is not None and ci[0] > 0:
-            direction = "toward reference"
-        elif ci[1] is not None and ci[1] < 0:
-            direction = "away"
-        out.append({"family": fam, "n_probes": len(idx), "effect": effect, "ci": list(ci),
-                    "direction": direction, "p_value": p})
-    return out
-
-
-def _family_similarity(results: Sequence[ProbeResult], ctrl_names: list[str]) -> list[dict]:
-    fams: dict[str, list[dict]] = {}
-    for r in results:
-        fams.setdefault(r.data.probe.family, []).append(mean_similarities(r.data))
-    out = []
-    for fam, sims in fams.items():
-        def avg(vals):
-            vals = [v for v in vals if v is not None]
-            return float(np.mean(vals)) if vals else None
-        out.append({"family": fam, "reference_self": avg([s["reference"] for s in sims]),
-                    "suspect": avg([s["suspect"] for s in sims]),
-                    "controls": [avg([s["controls"][k] if k < len(s["controls"]) else None
-                                      for s in sims]) for k in range(len(ctrl_names))],
-                    "control_names": list(ctrl_names)})
-    return out
-
-
-def _evidence(s: TestSummary, panel, wk, eq, ctrl_eq, ident, choice, cauchy, results) -> dict:
+def _evidence(s: TestSummary, panel, wk, eq, ctrl_eq, ident, choice, cauchy, results,
+              pooled: list[PooledResult | None]) -> dict:
+    K = s.n_controls
+    sides = [[p.statistic for p in pooled[h * K:(h + 1) * K] if p is not None] for h in (0, 1)]
     ctrl_ps = [c["p_value"] for c in ctrl_eq if c["p_value"] is not None]
     ident_s = ident["suspect"]["rate"] if ident and ident["suspect"] else None
     ident_c = [c["rate"] for c in (ident["controls"] if ident else []) if c]
@@ -328,6 +331,10 @@ def _evidence(s: TestSummary, panel, wk, eq, ctrl_eq, ident, choice, cauchy, res
         "samples_per_probe": float(np.median([len(r.data.groups[1]) for r in results]))
         if results else 0.0,
         "distill_p": s.p_distill, "distill_z": _z(s.p_distill), "distill_t_min": s.t_distill,
+        "distill_t_min_reference_centred": min(sides[0]) if K and len(sides[0]) == K else None,
+        "distill_t_min_suspect_centred": min(sides[1]) if K and len(sides[1]) == K else None,
+        "distill_p_reference_centred": s.p_reference_centred,
+        "distill_p_suspect_centred": s.p_suspect_centred,
         "effect_standardized": (wk.statistic / math.sqrt(wk.n_probes)) if wk else None,
         "closeness_min": s.closeness, "cauchy_p": cauchy, "cauchy_z": _z(cauchy),
         "equality_p": s.p_eq, "equality_z": eq[0] if eq else None,

@@ -7,8 +7,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .analysis_probe import ProbeResult
+from .analysis_probe import ProbeResult, comparisons, mean_similarities
+from .stats.bootstrap import percentile_ci
 from .stats.categorical import NONE_LABEL, rate
+from .stats.relative import panel_test, pooled_relative_test
 
 
 def _prompt(res: ProbeResult) -> str:
@@ -145,3 +147,55 @@ def projection(res: ProbeResult, model_names: Sequence[str], rng: np.random.Gene
     return {"probe_id": res.data.probe.id, "method": "kernel PCA of the probe's answer kernel",
             "points": [{"x": float(x), "y": float(y), "model": model_names[m]}
                        for (x, y), m in zip(coords, lab)]}
+
+
+def nanmean_replicates(rows: list[np.ndarray]) -> np.ndarray:
+    """Replicate-wise mean over probes, ignoring undefined (NaN) replicates."""
+    x = np.stack(rows)
+    ok = np.isfinite(x)
+    n = ok.sum(axis=0)
+    return np.divide(np.where(ok, x, 0.0).sum(axis=0), n, out=np.full(x.shape[1], np.nan),
+                     where=n > 0)
+
+
+def families(results, eff, reps, p_panel, alpha: float, K: int) -> list[dict[str, Any]]:
+    fams: dict[str, list[int]] = {}
+    for i, r in enumerate(results):
+        fams.setdefault(r.data.probe.family, []).append(i)
+    out = []
+    for fam, idx in fams.items():
+        ok = [i for i in idx if eff[i] is not None]
+        effect = float(np.mean([eff[i] for i in ok])) if ok else None
+        rr = [reps[i] for i in ok if reps[i] is not None]
+        ci = percentile_ci(nanmean_replicates(rr), alpha) if rr else (None, None)
+        p = None
+        if len(ok) >= 2 and K:
+            p = panel_test([pooled_relative_test([comparisons(results[i])[j].statistic for i in ok])
+                            for j in range(2 * K)]).p_value
+        elif len(ok) == 1:
+            p = p_panel[ok[0]]
+        direction = "none"
+        if ci[0] is not None and ci[0] > 0:
+            direction = "toward reference"
+        elif ci[1] is not None and ci[1] < 0:
+            direction = "away"
+        out.append({"family": fam, "n_probes": len(idx), "effect": effect, "ci": list(ci),
+                    "direction": direction, "p_value": p})
+    return out
+
+
+def family_similarity(results: Sequence[ProbeResult], ctrl_names: list[str]) -> list[dict]:
+    fams: dict[str, list[dict]] = {}
+    for r in results:
+        fams.setdefault(r.data.probe.family, []).append(mean_similarities(r.data))
+    out = []
+    for fam, sims in fams.items():
+        def avg(vals):
+            vals = [v for v in vals if v is not None]
+            return float(np.mean(vals)) if vals else None
+        out.append({"family": fam, "reference_self": avg([s["reference"] for s in sims]),
+                    "suspect": avg([s["suspect"] for s in sims]),
+                    "controls": [avg([s["controls"][k] if k < len(s["controls"]) else None
+                                      for s in sims]) for k in range(len(ctrl_names))],
+                    "control_names": list(ctrl_names)})
+    return out

@@ -41,7 +41,10 @@ class ProbeResult:
     controls_eq: list[tuple[float, float] | None] = field(default_factory=list)
     controls_eq_null: list[np.ndarray | None] = field(default_factory=list)
     relative: list[Any] = field(default_factory=list)  # RelativeResult | None per control
-    replicates: np.ndarray | None = None  # bootstrap (n_boot, K) of d_k
+    # suspect-centred d'_k = MMD²(S,C_k) − MMD²(S,R) per control (R/C labels permuted, S
+    # fixed); its mmd2_suspect is MMD²(S,R) and its mmd2_control MMD²(S,C_k)
+    relative_sc: list[Any] = field(default_factory=list)
+    replicates: np.ndarray | None = None  # bootstrap (n_boot, 2K): d_1..d_K, d'_1..d'_K
     categorical: Any = None  # CategoricalResult suspect vs reference (choice probes)
 
 
@@ -94,6 +97,8 @@ def _equality(k: np.ndarray, x: np.ndarray, r: np.ndarray,
 
 def _relative(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarray,
               perms: _Perms) -> RelativeResult:
+    """MMD²(C,R) − MMD²(S,R) with R fixed and S/C labels permuted.  Called with R and S
+    exchanged it is the suspect-centred MMD²(C,S) − MMD²(R,S)."""
     pool = np.concatenate([s, c])
     k_pp = k[np.ix_(pool, pool)]
     k_pr = k[np.ix_(pool, r)].sum(axis=1)
@@ -129,8 +134,11 @@ def run_probe(d: ProbeData, rng: np.random.Generator, *, n_perm: int, n_boot: in
             res.controls_eq_null.append(None)
         ok = len(r) >= 1 and len(s) >= 2 and len(c) >= 2
         res.relative.append(_relative(k, r, s, c, perms) if ok else None)
-    if cs and all(rel is not None for rel in res.relative):
-        res.replicates = relative_replicates(k, r, s, list(cs), boot_rng, n_boot)
+        ok_sc = len(s) >= 1 and len(r) >= 2 and len(c) >= 2
+        res.relative_sc.append(_relative(k, s, r, c, perms) if ok_sc else None)
+    if cs and all(x is not None for x in res.relative + res.relative_sc):
+        res.replicates = relative_replicates(k, r, s, list(cs), boot_rng, n_boot,
+                                             suspect_centred=True)
     if d.probe.answer_type == "choice" and d.labels is not None and len(r) and len(s):
         res.categorical = categorical_test([d.labels[i] for i in s], [d.labels[i] for i in r],
                                            rng=cat_rng)
@@ -178,3 +186,8 @@ def joint_equality_p(stats: list[float], nulls: list[np.ndarray]) -> tuple[float
     tol = 1e-9 * max(1.0, abs(total_obs))
     p = (1 + np.count_nonzero(total_null >= total_obs - tol)) / (1 + n_perm)
     return float(total_obs / np.sqrt(used)), float(p)
+
+
+def comparisons(res: ProbeResult) -> list[Any]:
+    """The probe's 2K comparisons in panel order: d_1..d_K, then d'_1..d'_K."""
+    return list(res.relative) + list(res.relative_sc)

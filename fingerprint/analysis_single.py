@@ -23,19 +23,26 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
     full = [i for i, d in enumerate(pdata) if all(len(g) >= 1 for g in d.groups)]
     grams = [pdata[i].kernel[np.ix_([int(g[0]) for g in pdata[i].groups],
                                     [int(g[0]) for g in pdata[i].groups])] for i in full]
-    D = single_sample.single_sample_differences(grams, K) if K and full else np.zeros((len(full), 0))
-    pooled: list[PooledResult | None] = [pooled_relative_test(D[:, k]) if len(full) >= 2 else None
-                                         for k in range(K)]
+    if K and full:
+        # columns: hub-corrected reference-centred d_1..d_K, then suspect-centred d'_1..d'_K
+        D = np.hstack([single_sample.single_sample_differences(grams, K),
+                       single_sample.suspect_centred_differences(grams, K)])
+    else:
+        D = np.zeros((len(full), 0))
+    pooled: list[PooledResult | None] = [pooled_relative_test(D[:, j]) if len(full) >= 2 else None
+                                         for j in range(2 * K)]
     panel = panel_test(pooled) if K and all(p is not None for p in pooled) else None
-    weak = panel.weakest_control if panel else None
-    per_control = []
-    for k in range(K):
-        pr = pooled[k]
-        ci = mean_ci(D[:, k], rng, alpha=alpha) if len(full) else (None, None)
-        per_control.append({"control": names[2 + k], "statistic": pr.statistic if pr else None,
-                            "p_value": pr.p_value if pr else None,
-                            "effect": pr.effect if pr else None, "ci": list(ci),
-                            "closeness": None, "n_probes": len(full)})
+    side_p = [panel_test(pooled[h * K:(h + 1) * K]).p_value if panel else None for h in (0, 1)]
+    weak = panel.weakest_control if panel else None  # index into the 2K comparisons
+    comps = []
+    for j in range(2 * K):
+        pr = pooled[j]
+        ci = mean_ci(D[:, j], rng, alpha=alpha) if len(full) else (None, None)
+        comps.append({"control": names[2 + j % K], "statistic": pr.statistic if pr else None,
+                      "p_value": pr.p_value if pr else None,
+                      "effect": pr.effect if pr else None, "ci": list(ci),
+                      "closeness": None, "n_probes": len(full)})
+    per_control, per_control_sc = comps[:K], comps[K:]
     row = {i: j for j, i in enumerate(full)}
     probes = []
     for i, d in enumerate(pdata):
@@ -46,7 +53,9 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
             "n_samples": {"reference": len(d.groups[0]), "suspect": len(d.groups[1]),
                           "controls": [len(g) for g in d.groups[2:]]},
             "statistics": {"similarity_to_reference": sims,
-                           "relative_difference": D[j].tolist() if j is not None else None},
+                           "relative_difference": D[j, :K].tolist() if j is not None else None,
+                           "relative_difference_suspect_centred":
+                               D[j, K:].tolist() if j is not None else None},
             "p_value": None, "p_value_equality": None, "p_adjusted": None,
             "effect": float(D[j].min()) if j is not None and K else None, "ci": [None, None]})
     families = []
@@ -56,7 +65,7 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
     for fam, rows in fam_idx.items():
         e = D[rows].min(axis=1) if K else np.zeros(0)
         ci = mean_ci(e, rng, alpha=alpha) if e.size else (None, None)
-        p = (panel_test([pooled_relative_test(D[rows, k]) for k in range(K)]).p_value
+        p = (panel_test([pooled_relative_test(D[rows, j]) for j in range(2 * K)]).p_value
              if K and len(rows) >= 2 else None)
         direction = ("toward reference" if ci[0] is not None and ci[0] > 0 and len(rows) > 1
                      else "away" if ci[1] is not None and ci[1] < 0 and len(rows) > 1 else "none")
@@ -69,8 +78,12 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         controls_eq_p=[], p_distill=panel.p_value if panel else None,
         t_distill=panel.statistic if panel else None, n_distill_probes=len(full),
         effect=wk.effect if wk else None,
-        effect_ci=tuple(per_control[weak]["ci"]) if weak is not None else (None, None),
-        closeness=None, weakest_control=names[2 + weak] if weak is not None else None)
+        effect_ci=tuple(comps[weak]["ci"]) if weak is not None else (None, None),
+        closeness=None, weakest_control=names[2 + weak % K] if weak is not None else None,
+        weakest_side=("reference-centred", "suspect-centred")[weak // K] if weak is not None else None,
+        p_reference_centred=side_p[0], p_suspect_centred=side_p[1],
+        suspect_near_controls=tuple(names[2 + k] for k in range(K) if pooled[K + k] is not None
+                                    and pooled[K + k].p_value > 1.0 - alpha))
     z = None
     if panel is not None:
         from scipy import stats as sps
@@ -86,15 +99,29 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         "tests": {"distillation": {"statistic": panel.statistic if panel else None,
                                    "p_value": panel.p_value if panel else None,
                                    "weakest_control": summary.weakest_control,
+                                   "weakest_side": summary.weakest_side,
+                                   "p_value_reference_centred": side_p[0],
+                                   "p_value_suspect_centred": side_p[1],
                                    "per_control": per_control, "cauchy_p_value": None,
                                    "method": single_sample.METHOD + "; one-sided t-test over "
                                              "prompts per control, intersection–union over the panel"},
+                  "distillation_suspect_centred": {
+                      "statistic": min(p.statistic for p in pooled[K:]) if panel else None,
+                      "p_value": side_p[1], "per_control": per_control_sc,
+                      "method": "per control: one-sided t-test over prompts of sim(S,R) − "
+                                "sim(S,C); part of the distillation panel above"},
                   "equality": {"statistic": None, "p_value": None, "n_probes": 0,
                                "method": "not estimable with one answer per prompt"},
                   "controls_vs_reference_equality": [], "identity": None},
         "evidence": {"n_probes": len(full), "n_controls": K, "single_sample": 1,
                      "samples_per_probe": 1.0, "distill_p": summary.p_distill, "distill_z": z,
                      "distill_t_min": summary.t_distill,
+                     "distill_t_min_reference_centred":
+                         min(p.statistic for p in pooled[:K]) if panel else None,
+                     "distill_t_min_suspect_centred":
+                         min(p.statistic for p in pooled[K:]) if panel else None,
+                     "distill_p_reference_centred": side_p[0],
+                     "distill_p_suspect_centred": side_p[1],
                      "effect_standardized": wk.statistic / math.sqrt(wk.n_probes) if wk else None,
                      "closeness_min": None, "cauchy_p": None, "cauchy_z": None,
                      "equality_p": None, "equality_z": None, "controls_equality_p_max": None},

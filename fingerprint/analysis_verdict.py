@@ -1,17 +1,29 @@
 """From test results to a verdict label, a plain-language summary and reasons.
 
-Decision rule (every cut is the test level alpha; nothing else is tuned):
+:func:`decide` gives the test-based verdict; :func:`final_verdict` combines it with the
+calibrated probability into the report's label (see its docstring and docs/statistics.md).
+
+Test-based decision rule (every cut is a test level; nothing else is tuned):
+
+The equality test has its own, stricter level ``ALPHA_EQUALITY`` (0.01).  Rejecting
+equality is the step that turns "this endpoint serves the reference" into "this is a
+different model" — and, with the relative test, into an accusation of distillation — so a
+wrapped or resold reference should be called different at most 1 % of the time, not 5 %.
+The cost is power against near-perfect copies; the power check below runs at the same level.
 
 1. Too little data (no probe allows a test) -> ``inconclusive``.
-2. Equality not rejected (p_eq >= alpha):
+2. Equality not rejected (p_eq >= ALPHA_EQUALITY):
    * with controls: ``same_model`` if the *same* equality test rejected every control vs
      the reference at this budget (so it had the power to tell models apart), else
      ``inconclusive``;
-   * without controls: ``same_model`` if the budget could produce a p-value below alpha at
+   * without controls: ``same_model`` if the budget could produce a p-value below ALPHA_EQUALITY at
      all, with the caveat that power was not demonstrated, else ``inconclusive``.
-3. Equality rejected (p_eq < alpha):
+3. Equality rejected (p_eq < ALPHA_EQUALITY):
    * without controls: ``independent`` (meaning only "not the same model");
    * distillation test vs the panel rejects (p < alpha): ``distilled``;
+   * only its reference-centred half rejects and the suspect is significantly closer to
+     some control than to the reference (a control related to the suspect, or a hub
+     suspect judged against one of its sources): ``inconclusive``;
    * otherwise ``independent`` if the equality test rejected every control (the budget
      tells models apart), else ``inconclusive``.
 Single-sample data (one answer per prompt) has no equality test: ``distilled`` when the
@@ -44,6 +56,11 @@ class TestSummary:
     effect_ci: tuple[float | None, float | None]
     closeness: float | None  # fraction of the weakest control's distance closed
     weakest_control: str | None
+    weakest_side: str | None = None  # "reference-centred" or "suspect-centred"
+    p_reference_centred: float | None = None  # panel p of d = MMD²(C,R) − MMD²(S,R) alone
+    p_suspect_centred: float | None = None  # panel p of d' = MMD²(S,C) − MMD²(S,R) alone
+    # controls the suspect is significantly closer to than to the reference (d' < 0 at alpha)
+    suspect_near_controls: tuple[str, ...] = ()
 
 
 def _probes_needed(t: float | None, n: int, alpha: float) -> int | None:
@@ -60,13 +77,29 @@ def _fmt_p(p: float | None) -> str:
     return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
 
 
+ALPHA_EQUALITY = 0.01
+
+
 def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
-    """The verdict dict (without ``probability``, which calibration adds)."""
+    """The test-based verdict dict (without ``probability``, which calibration adds; the
+    final label combines both in :func:`final_verdict`)."""
+    out = _decide(s, alpha)
+    out.update(alpha=alpha, alpha_equality=ALPHA_EQUALITY, test_statistic=s.t_distill, n_probes_tested=s.n_distill_probes,
+               compared=_what(s), single_sample=s.single_sample, label_from_test=out["label"])
+    return out
+
+
+def _what(s: TestSummary) -> str:
+    return (f"{s.n_probes} probes, reference vs suspect"
+            + (f" and {s.n_controls} control model(s)" if s.n_controls else ", no controls"))
+
+
+def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     reasons: list[str] = []
     more: str | None = None
-    power_shown = bool(s.controls_eq_p) and all(p is not None and p < alpha for p in s.controls_eq_p)
-    what = (f"{s.n_probes} probes, reference vs suspect"
-            + (f" and {s.n_controls} control model(s)" if s.n_controls else ", no controls"))
+    a_eq = ALPHA_EQUALITY
+    power_shown = bool(s.controls_eq_p) and all(p is not None and p < a_eq for p in s.controls_eq_p)
+    what = _what(s)
     if s.n_probes == 0 or (s.p_eq is None and s.p_distill is None):
         label = "inconclusive"
         reasons.append("no probe had enough answers from every model for a test")
@@ -77,17 +110,21 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
         return _out(label, s, summary, reasons, more)
     if s.single_sample:
         return _single(s, alpha, what)
-    eq_rejected = s.p_eq is not None and s.p_eq < alpha
+    eq_rejected = s.p_eq is not None and s.p_eq < a_eq
     if s.p_eq is not None:
         reasons.append(f"equality test suspect vs reference: p = {_fmt_p(s.p_eq)} "
-                       f"({'rejected' if eq_rejected else 'not rejected'} at alpha = {alpha})")
+                       f"({'rejected' if eq_rejected else 'not rejected'} at alpha = {a_eq})")
     if s.n_controls:
-        n_rej = sum(1 for p in s.controls_eq_p if p is not None and p < alpha)
+        n_rej = sum(1 for p in s.controls_eq_p if p is not None and p < a_eq)
         reasons.append(f"the same equality test rejected {n_rej} of {s.n_controls} controls vs "
                        f"the reference (power check)")
     if s.p_distill is not None:
-        reasons.append(f"relative test (suspect closer to the reference than every control, "
+        reasons.append(f"relative test (suspect closer to the reference than every control is, "
+                       f"and closer to the reference than to every control, "
                        f"{s.n_distill_probes} probes): p = {_fmt_p(s.p_distill)}")
+        hub = _hub_reason(s, alpha)
+        if hub:
+            reasons.append(hub)
     if not eq_rejected:
         if s.n_controls:
             if power_shown:
@@ -96,7 +133,7 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                            f"the reference's (p = {_fmt_p(s.p_eq)}), while the same test told every "
                            f"control apart from the reference at this budget. The suspect behaves "
                            f"like the reference itself (e.g. a wrapper or resale), not merely a "
-                           f"student of it; the test's false-rejection rate is {alpha:.0%}.")
+                           f"student of it; the test's false-rejection rate is {a_eq:.0%}.")
             else:
                 label = "inconclusive"
                 more = ("more samples per probe: the equality test could not even tell all "
@@ -105,7 +142,7 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                            f"reference (p = {_fmt_p(s.p_eq)}), but neither were some controls, so "
                            f"the test lacks power here. Collect more samples per probe.")
         else:
-            if s.eq_min_p is not None and s.eq_min_p < alpha:
+            if s.eq_min_p is not None and s.eq_min_p < a_eq:
                 label = "same_model"
                 summary = (f"Compared {what}. The suspect's answers could not be told apart from "
                            f"the reference's (p = {_fmt_p(s.p_eq)}). Without control models no "
@@ -115,7 +152,7 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                 label = "inconclusive"
                 more = "more probes or more samples per probe (no p-value below alpha was possible)"
                 summary = (f"Compared {what}. Too few answers for the equality test to reject at "
-                           f"alpha = {alpha}. Without controls no distillation verdict is possible.")
+                           f"alpha = {a_eq}. Without controls no distillation verdict is possible.")
         return _out(label, s, summary, reasons, more)
     if not s.n_controls:
         summary = (f"Compared {what}. The suspect answers differently from the reference "
@@ -127,16 +164,24 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     eff = _effect_text(s)
     if s.p_distill is not None and s.p_distill < alpha:
         summary = (f"Compared {what}. The suspect differs from the reference but is closer to it "
-                   f"than every control ({eff}; p = {_fmt_p(s.p_distill)}), as expected if it was "
-                   f"trained on the reference's outputs. The test's false-positive rate against "
-                   f"independent models as close as the controls is at most {alpha:.0%}.")
+                   f"than every control is, and closer to it than to any control ({eff}; p = "
+                   f"{_fmt_p(s.p_distill)}), as expected if it was trained on the reference's "
+                   f"outputs. The test's false-positive rate against independent models as close "
+                   f"as the controls is at most {alpha:.0%}.")
         return _out("distilled", s, summary, reasons, None)
+    if _sibling_blocks(s, alpha):
+        summary = (f"Compared {what}. The suspect differs from the reference and is closer to it "
+                   f"than every control is (p = {_fmt_p(s.p_reference_centred)}), but not closer to "
+                   f"it than to every control (p = {_fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
+        return _out("inconclusive", s, summary, reasons, "controls unrelated to both the reference "
+                    "and the suspect (not the suspect's base model or siblings)")
     need = _probes_needed(s.t_distill, s.n_distill_probes, alpha)
     lean = f" If the observed lean toward the reference is real, about {need} probes would be needed to detect it with 80 % power." if need else ""
     if power_shown:
+        hub = _hub_sentence(s, alpha)
         summary = (f"Compared {what}. The suspect is not the reference and is not significantly "
-                   f"closer to it than the controls ({eff}; p = {_fmt_p(s.p_distill)}), while the "
-                   f"tests told models apart at this budget.{lean}")
+                   f"closer to it than to the controls ({eff}; p = {_fmt_p(s.p_distill)}), while "
+                   f"the tests told models apart at this budget.{hub}{lean}")
         return _out("independent", s, summary, reasons,
                     f"about {need} probes for 80 % power at the observed effect" if need else None)
     more = (f"about {need} probes for 80 % power at the observed effect" if need
@@ -146,6 +191,50 @@ def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                f"{_fmt_p(s.p_distill)}), and the tests did not separate every control from the "
                f"reference at this budget. Collect more data.")
     return _out("inconclusive", s, summary, reasons, more)
+
+
+def _is_hub(s: TestSummary, alpha: float) -> bool:
+    """Closer to the reference than the controls are, but not closer to it than to them."""
+    return (s.p_reference_centred is not None and s.p_reference_centred < alpha
+            and s.p_suspect_centred is not None and s.p_suspect_centred >= alpha)
+
+
+def _sibling_blocks(s: TestSummary, alpha: float) -> bool:
+    """The reference-centred comparison rejects, but a control the suspect is significantly
+    closer to than to the reference blocks the suspect-centred one: a hub suspect and a
+    student judged against its own sibling look alike here, so no label is safe."""
+    return bool(s.suspect_near_controls) and s.p_reference_centred is not None \
+        and s.p_reference_centred < alpha
+
+
+def _hub_sentence(s: TestSummary, alpha: float) -> str:
+    """The summary's explanation when only the reference-centred comparison rejects."""
+    if s.suspect_near_controls:
+        return (f" The suspect is closer to {', '.join(s.suspect_near_controls)} than to the "
+                f"reference; if that control shares the suspect's lineage (its base model or a "
+                f"sibling), it cannot rule distillation in or out: re-run with controls "
+                f"unrelated to both models.")
+    if _is_hub(s, alpha):
+        return (" It is closer to the reference than the controls are, but no closer to the "
+                "reference than to the controls: the pattern of a model trained on a mix of "
+                "sources, which sits near every model, not of a student of this reference.")
+    return ""
+
+
+def _hub_reason(s: TestSummary, alpha: float) -> str | None:
+    if s.p_reference_centred is None or s.p_suspect_centred is None:
+        return None
+    text = (f"closer to the reference than every control is: p = {_fmt_p(s.p_reference_centred)}; "
+            f"closer to the reference than to every control: p = {_fmt_p(s.p_suspect_centred)}")
+    if _is_hub(s, alpha) and not s.suspect_near_controls:
+        text += (" (the suspect is near every model, as a model trained on a mix of sources is; "
+                 "that alone is not evidence of training on the reference)")
+    if s.suspect_near_controls:
+        text += (f"; the suspect is significantly closer to {', '.join(s.suspect_near_controls)} "
+                 f"than to the reference: if that control shares the suspect's lineage (its base "
+                 f"model or a sibling), it makes this test conservative, so prefer controls "
+                 f"unrelated to both models")
+    return text
 
 
 def _effect_text(s: TestSummary) -> str:
@@ -165,15 +254,26 @@ def _single(s: TestSummary, alpha: float, what: str) -> dict[str, Any]:
         return _out("inconclusive", s, summary, reasons, "control models or several samples per probe")
     reasons.append(f"relative similarity over {s.n_distill_probes} prompts, every control: "
                    f"p = {_fmt_p(s.p_distill)}")
+    hub = _hub_reason(s, alpha)
+    if hub:
+        reasons.append(hub)
     if s.p_distill < alpha:
         summary = (f"Compared {what} with one answer per prompt. The suspect's answers are more "
-                   f"similar to the reference's than every control's are (p = "
-                   f"{_fmt_p(s.p_distill)}), as expected after training on its outputs. A "
+                   f"similar to the reference's than every control's are, and more similar to the "
+                   f"reference's than to any control's (p = {_fmt_p(s.p_distill)}), as expected after training on its outputs. A "
                    f"same-model relation cannot be told apart without repeated samples.")
         return _out("distilled", s, summary, reasons, None)
+    if _sibling_blocks(s, alpha):
+        summary = (f"Compared {what} with one answer per prompt. The suspect is more "
+                   f"reference-like than every control (p = {_fmt_p(s.p_reference_centred)}), but "
+                   f"not more like the reference than like every control (p = "
+                   f"{_fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
+        return _out("inconclusive", s, summary, reasons, "controls unrelated to both the reference "
+                    "and the suspect")
     need = _probes_needed(s.t_distill, s.n_distill_probes, alpha)
+    hub = _hub_sentence(s, alpha)
     summary = (f"Compared {what} with one answer per prompt. The suspect is not significantly "
-               f"more reference-like than the controls (p = {_fmt_p(s.p_distill)}).")
+               f"more reference-like than the controls (p = {_fmt_p(s.p_distill)}).{hub}")
     return _out("independent", s, summary, reasons,
                 f"about {need} prompts for 80 % power at the observed effect" if need else None)
 
@@ -183,3 +283,94 @@ def _out(label: str, s: TestSummary, summary: str, reasons: list[str],
     p = s.p_distill if s.n_controls and s.p_distill is not None else s.p_eq
     return {"label": label, "p_value": p, "p_value_equality": s.p_eq, "summary": summary,
             "reasons": reasons, "more_data_needed": more}
+
+
+# -- the final label: the test and the calibrated probability together ----------------------
+
+def _threshold(calibrated: dict[str, Any], which: str) -> float | None:
+    th = ((calibrated.get("calibration") or {}).get("thresholds") or {}).get(which) or {}
+    v = th.get("probability")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _more_probes(test: dict[str, Any]) -> str:
+    """How much more data would let the test (and with it the calibrated evidence) decide."""
+    t, n, alpha = test.get("test_statistic"), test.get("n_probes_tested") or 0, test.get("alpha", 0.05)
+    unit = "prompts" if test.get("single_sample") else "probes"
+    need = _probes_needed(t, n, alpha)
+    if need is not None and need > n:
+        return (f"about {need} {unit} (80 % power of the test at the observed effect), or more "
+                f"samples per probe")
+    if t is not None and math.isfinite(t) and t > 0:
+        return (f"more {unit}: the test's statistic grows with the square root of their number "
+                f"(about {4 * n} {unit} double it), and with it the calibrated probability")
+    return (f"more {unit} or more samples per probe; the observed effect does not lean toward "
+            f"the reference, so no number of {unit} can be promised")
+
+
+def final_verdict(test_verdict: dict[str, Any], calibrated: dict[str, Any], *,
+                  has_controls: bool) -> dict[str, Any]:
+    """The final label, its reasons, summary and ``more_data_needed`` (a dict to merge into
+    the verdict after :func:`fingerprint.calibration.apply_calibration`).
+
+    * ``same_model`` comes from the equality test alone; without controls the test's label
+      stands (it is never ``distilled``);
+    * ``distilled`` only if the distillation test rejects at alpha AND the calibrated
+      probability at the calibration's base rate reaches its ``distilled`` threshold (whose
+      false-positive rate on pairs of known lineage is stated);
+    * ``independent`` if the test does not reject AND that probability stays below the
+      distilled threshold: "no evidence of a training link", the test's own meaning.  Above
+      the calibration's stricter ``independent`` threshold a reason says so, because weakly
+      distilled models also land there (the power benchmark states how often);
+    * otherwise ``inconclusive``, saying which of the two disagree and what would settle it.
+    """
+    label = test_verdict.get("label_from_test") or test_verdict.get("label", "inconclusive")
+    keep = {"label": label, "reasons": list(test_verdict.get("reasons") or []),
+            "summary": test_verdict.get("summary", ""),
+            "more_data_needed": test_verdict.get("more_data_needed"), "label_from_test": label}
+    if label == "same_model" or not has_controls or label == "inconclusive":
+        return keep
+    p = calibrated.get("probability_at_base_rate")
+    t_dist, t_ind = _threshold(calibrated, "distilled"), _threshold(calibrated, "independent")
+    if not isinstance(p, (int, float)) or t_dist is None or t_ind is None:
+        keep["reasons"].append("the calibration states no thresholds, so the label is the test's")
+        return keep
+    what = test_verdict.get("compared") or "the models"
+    p_test = _fmt_p(test_verdict.get("p_value"))
+    alpha = test_verdict.get("alpha", 0.05)
+    cal = (f"calibrated probability of distillation {p:.2f} at the calibration's base rate "
+           f"(distilled at >= {t_dist:.2f}, independent at <= {t_ind:.2f})")
+    reasons = keep["reasons"] + [cal]
+    rejects = label == "distilled"
+    if rejects and p >= t_dist:
+        return dict(keep, reasons=reasons + ["the test and the calibrated probability agree"])
+    if not rejects and p < t_dist:
+        if p > t_ind:
+            reasons.append(f"the calibrated probability is above {t_ind:.2f}, where pairs of known "
+                           "lineage were all independent: a lightly distilled model can give "
+                           "evidence like this, so this is absence of evidence, not proof")
+        return dict(keep, reasons=reasons + ["the test and the calibrated probability agree"])
+    more = _more_probes(test_verdict)
+    if rejects:
+        why = ("the test rejects but the calibrated probability is below the distilled threshold")
+        summary = (f"Compared {what}. The relative test found the suspect closer to the reference "
+                   f"than every control and closer to it than to any control (p = {p_test} < {alpha}), but the calibrated "
+                   f"probability of distillation, {p:.2f}, is below the {t_dist:.2f} at which "
+                   f"pairs of known lineage were called distilled with a stated false-positive "
+                   f"rate. The two disagree, so no verdict is given; collect {more}.")
+    else:  # the test does not reject, yet the probability reaches the distilled threshold
+        why = ("the calibrated probability reaches the distilled threshold but the test does not "
+               "reject")
+        summary = (f"Compared {what}. The calibrated probability of distillation is {p:.2f}, "
+                   f"above the distilled threshold {t_dist:.2f}, but the relative test did not find "
+                   f"the suspect significantly closer to the reference than the controls (p = "
+                   f"{p_test}). The two disagree, so no verdict is given; collect {more}.")
+    return {"label": "inconclusive", "reasons": reasons + [why], "summary": summary,
+            "more_data_needed": more, "label_from_test": label}
+
+
+def final_label(test_verdict: dict[str, Any], calibrated: dict[str, Any],
+                has_controls: bool) -> tuple[str, list[str]]:
+    """(label, reasons) of :func:`final_verdict`."""
+    out = final_verdict(test_verdict, calibrated, has_controls=has_controls)
+    return out["label"], out["reasons"]

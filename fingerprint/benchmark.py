@@ -2,10 +2,19 @@
 
 For each labelled pair the control panel is every other model of the corpus, minus the
 pair's two models, the models the pairs file marks as the reference's students, and the
-models it marks as the same model as either pair member.  The score of a pair is
-:func:`fingerprint.lineage.lineage_score` over the prompts every panel model answered —
-exactly what a single-sample ``compare`` computes; term counts are computed once per model
-so that scoring many pairs stays fast.
+models it marks as the same model as either pair member.  The score of a pair is the
+single-sample lineage score (:mod:`fingerprint.lineage`), what a single-sample ``compare``
+computes.  For speed the panel statistics are computed once over the whole corpus (IDF
+and topic whitening fitted on every model's answers, prompts answered by all models) and
+each pair is scored within it by :func:`fingerprint.lineage.score_in_panel`, the same
+function ``lineage_score`` ends with.
+
+Verdicts use the project's labels.  With one answer per prompt the equality test that
+separates ``same_model`` from ``distilled`` cannot be run (it needs several samples per
+prompt), so a significant closeness is reported as ``distilled`` — which includes "the
+same model" — and a non-significant one as ``independent``; with fewer than
+``1/ALPHA − 1`` controls the rank test cannot reach the level and the verdict is
+``inconclusive``.
 """
 
 from __future__ import annotations
@@ -20,10 +29,22 @@ import scipy.sparse as sp
 
 from .corpus import Corpus, load_corpus
 from .errors import CalibrationError
-from .lineage import METHOD, lineage_from_counts, term_counts
+from .lineage import METHOD, panel_similarities, score_in_panel, term_counts
 
 LABELS = ("teacher_student", "independent", "same_model")
 ALPHA = 0.05  # verdict level and the false-positive budget of the TPR summary
+VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model from distilled, "
+                "so 'distilled' means 'significantly closer to the reference than the controls' "
+                f"(rank p ≤ {ALPHA}) and includes the same model; 'independent' means not "
+                "significant; 'inconclusive' means too few controls for the rank test to reach "
+                "the level")
+
+
+def verdict(p_value: float, n_controls: int, alpha: float = ALPHA) -> str:
+    """The single-sample verdict: distilled, independent or inconclusive (see VERDICT_NOTE)."""
+    if 1.0 / (n_controls + 1) > alpha:
+        return "inconclusive"
+    return "distilled" if p_value <= alpha else "independent"
 
 
 def load_pairs(path: str | Path) -> list[dict[str, Any]]:
@@ -97,25 +118,37 @@ class _Counts:
         return matrix[[index[pid] for pid in prompt_ids]]
 
 
-def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0) -> dict[str, Any]:
-    """Score every labelled pair of ``pairs`` over ``corpus``; write ``out/benchmark.json``."""
+def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
+                  max_prompts: int | None = None) -> dict[str, Any]:
+    """Score every labelled pair of ``pairs`` over ``corpus``; write ``out/benchmark.json``.
+
+    ``max_prompts`` scores on a random subset of that many shared prompts (drawn with
+    ``seed``): how robust the ranking is when fewer prompts are available.
+    """
     started = time.perf_counter()
     data = load_corpus(corpus)
     labelled = load_pairs(pairs)
     for q in labelled:
         data.check_models([q["reference"], q["suspect"]])
+    # One panel: every model over the prompts all of them answered.  Each pair is scored in
+    # it with its own control set; the cosines (and the IDF) are shared by all pairs.
+    models = data.models
+    prompt_ids = data.shared_prompts(models)
+    if max_prompts is not None and max_prompts < len(prompt_ids):
+        pick = np.random.default_rng(seed).choice(len(prompt_ids), max_prompts, replace=False)
+        prompt_ids = [prompt_ids[i] for i in np.sort(pick)]
     counts = _Counts(data)
+    prof, pair = panel_similarities([counts.get(m, prompt_ids) for m in models], seed=seed)
+    index = {m: i for i, m in enumerate(models)}
     rows = []
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
         skip = excluded_controls(labelled, ref, sus)
-        controls = [m for m in data.models if m not in skip]
-        prompt_ids = data.shared_prompts([ref, sus] + controls)
-        res = lineage_from_counts([counts.get(m, prompt_ids) for m in [ref, sus] + controls],
-                                  seed=seed)
+        controls = [index[m] for m in models if m not in skip]
+        res = score_in_panel(prof, pair, index[ref], index[sus], controls)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
-            "verdict": "related" if res.p_value <= ALPHA else "independent",
+            "verdict": verdict(res.p_value, res.n_controls),
             "p_value": res.p_value, "p_normal": res.p_normal,
             "z_attribution": res.z_attribution, "z_similarity": res.z_similarity,
             "n_prompts": res.n_prompts, "n_controls": res.n_controls,
@@ -126,7 +159,12 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0) ->
     result = {
         "corpus": data.source, "layout": data.layout, "pairs_file": str(pairs), "seed": seed,
         "method": METHOD,
+        "verdict_labels": ["distilled", "independent", "inconclusive"],
+        "same_model_separable": False,
+        "verdict_note": VERDICT_NOTE,
+        "alpha": ALPHA,
         "n_models": len(data.models),
+        "n_prompts": len(prompt_ids),
         "counts": {lab: len(v) for lab, v in by.items()},
         "summary": {
             "auc_teacher_student_vs_independent": roc_auc(by["teacher_student"], by["independent"]),
@@ -169,6 +207,9 @@ def format_table(result: dict[str, Any]) -> str:
         f"  ({c['same_model']} vs {c['independent']} pairs)",
         f"{'TPR teacher→student at FPR ≤ 0.05':<44} {_fmt(s['tpr_teacher_student_at_fpr_0.05'])}",
         f"{'TPR same-model at FPR ≤ 0.05':<44} {_fmt(s['tpr_same_model_at_fpr_0.05'])}",
+        f"{'prompts × models':<44} {result.get('n_prompts')} × {result['n_models']}",
         f"{'runtime (s)':<44} {result['runtime_s']}",
+        "",
+        f"verdicts: {result.get('verdict_note', '')}",
     ]
     return "\n".join(lines)

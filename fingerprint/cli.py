@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pairs", required=True)
     p.add_argument("--out")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-prompts", type=int, help="use a random subset of this many prompts")
 
     p = sub.add_parser("calibrate", help="fit the probability map on pairs of known lineage")
     p.add_argument("--pairs", required=True)
@@ -240,7 +241,8 @@ def _zoo(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     from .benchmark import format_table, run_benchmark
 
-    result = run_benchmark(args.corpus, args.pairs, args.out, seed=args.seed)
+    result = run_benchmark(args.corpus, args.pairs, args.out, seed=args.seed,
+                           max_prompts=args.max_prompts)
     print(format_table(result))
     return 0
 

@@ -8,20 +8,27 @@ suspect and for each control, and the suspect is ranked among the controls.
 Two statistics, both on hashed word 1–2-gram TF-IDF vectors (sublinear tf, L2-normed,
 IDF fitted on the panel's own answers):
 
-* **attribution** (prompt-independent style): prompts are split in two halves; per model,
-  the centroid of its answers on one half is the model's profile.  An answer on the other
-  half is scored by its cosine to the reference's profile minus its mean cosine to the
-  control profiles (its own profile left out).  Cross-fitted both ways.  This asks "does
-  the suspect sound like the reference *rather than* like the others".
+* **attribution** (prompt-independent style), a cross-fitted linear discriminant: prompts
+  are split in two halves.  On the training half, the direction separating the reference
+  from the controls is ``w = S⁻¹(μ_ref − mean of the controls' μ)`` (``μ`` = a model's mean
+  answer vector), where ``S = λI + TᵀT`` and ``T`` holds the panel's mean answer to each
+  training prompt.  Answers differ far more by *prompt* (topic words) than by *model*, so
+  ``S`` down-weights the topic directions and ``w`` rests on what a model says whatever
+  the prompt.  ``S⁻¹`` is applied through the prompts × prompts kernel ``TTᵀ`` (Woodbury),
+  with ``λ`` = its mean eigenvalue: scale-free, no tuned constant.  An answer on the other
+  half is scored by its inner product with ``w`` (each control's own mean left out of
+  ``w`` when it is the one scored).  Cross-fitted both ways.
 * **similarity** (same-prompt content, hub-corrected): the cosine between the suspect's
   and the reference's answers to the same prompt, minus half the suspect's and half the
   reference's mean cosine to the controls' answers to that prompt.
 
 Each statistic is averaged over prompts (one sample per prompt: the statistics pool
 across prompts) and standardised against the controls' values, each control being scored
-exactly as the suspect with itself held out.  ``score`` = (z_attribution +
-z_similarity)/√2; ``p_value`` is the rank of the suspect's combined statistic among the
-controls' (exact under exchangeability of suspect and controls, coarse with few controls).
+exactly as the suspect with itself held out.  The two z-values are summed and the sum is
+standardised again against the controls' sums: the weights come from the null covariance
+of the two parts (they are correlated), not from a fixed 1/√2.  ``p_value`` is the rank of
+the suspect's combined statistic among the controls' (exact under exchangeability of
+suspect and controls; its resolution is 1/(K+1), so use many controls).
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import norm
 
-METHOD = "lineage-v1: centroid attribution + hub-corrected same-prompt similarity, word 1-2-gram TF-IDF"
+METHOD = ("lineage-v2: topic-whitened cross-fitted linear attribution + hub-corrected "
+          "same-prompt similarity, word 1-2-gram TF-IDF, combined by their null covariance")
 DIM = 1 << 20
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _HASHES: dict[str, int] = {}
@@ -97,7 +105,13 @@ def _tfidf(x: sp.csr_matrix) -> sp.csr_matrix:
     y = sp.csr_matrix(x.multiply(idf[None, :]))
     norms = np.sqrt(np.asarray(y.multiply(y).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ y)
+    y = sp.csr_matrix(sp.diags(1.0 / norms) @ y)
+    # Drop features seen in one answer only (they cannot match another answer; exact for
+    # every cosine used below) and renumber the rest compactly: keeps products fast.
+    keep = np.flatnonzero(df >= 2)
+    y = y[:, keep]
+    y.sort_indices()
+    return y
 
 
 def _z(values: np.ndarray, suspect: float) -> tuple[float, np.ndarray]:
@@ -106,62 +120,100 @@ def _z(values: np.ndarray, suspect: float) -> tuple[float, np.ndarray]:
     return (suspect - mu) / sd, (values - mu) / sd
 
 
-def lineage_from_counts(counts: list[sp.csr_matrix], *, seed: int = 0) -> LineageResult:
-    """The score from per-model term-count matrices (reference, suspect, controls...).
+def _whitened_profiles(x: sp.csr_matrix, m: int, p: int, train: np.ndarray,
+                       test: np.ndarray) -> np.ndarray:
+    """``out[i, t, k]`` = model i's answer to test prompt t · ``S⁻¹ μ_k`` (μ_k fitted on train).
 
-    Each matrix holds one row per prompt, rows aligned.  :func:`lineage_score` is this
-    after :func:`term_counts`; callers that score many pairs over one corpus count once.
+    ``S = λI + TᵀT`` with ``T`` the panel's mean answer to each training prompt, applied by
+    Woodbury: ``S⁻¹v = (v − Tᵀ(λI + TTᵀ)⁻¹Tv)/λ``; only ``TTᵀ`` (train × train) is inverted.
+    """
+    n = len(train)
+    pick = (np.arange(m)[:, None] * p + train[None, :]).ravel()
+    xa = x[pick]
+    profiles = (sp.kron(sp.eye(m), np.full((1, n), 1.0 / n)).tocsr() @ xa).tocoo()  # μ_k, m × D
+    topics = (sp.kron(np.full((1, m), 1.0 / m), sp.eye(n)).tocsr() @ xa).tocsr()  # T, n × D
+    kernel = (topics @ topics.T).toarray()
+    lam = max(float(np.trace(kernel)) / n, 1e-12)
+    coef = np.linalg.solve(lam * np.eye(n) + kernel, (topics @ profiles.T).toarray())
+    whitened = -np.asarray(topics.T @ coef)  # D × m dense: S⁻¹μ_k up to the factor 1/λ
+    whitened[profiles.col, profiles.row] += profiles.data
+    rows = (np.arange(m)[:, None] * p + test[None, :]).ravel()
+    return (np.asarray(x[rows] @ whitened) / lam).reshape(m, len(test), m)
+
+
+def panel_similarities(counts: list[sp.csr_matrix], *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Inner products every statistic is built from, for a panel of models over aligned prompts.
+
+    Returns ``profile_sims[i, j, k]`` (model i's answer to prompt j against model k's
+    topic-whitened profile ``S⁻¹μ_k``, fitted on the other half of the prompts) and
+    ``pair_sims[j, i, k]`` (cosine of model i's and model k's answers to prompt j).
+    Scoring many pairs within one panel reuses them.
     """
     m = len(counts)
     p = counts[0].shape[0]
-    if m < 4:
-        raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
     if p < 4 or any(c.shape[0] != p for c in counts):
         raise ValueError("lineage_score needs ≥ 4 prompts and the same prompts (rows) for every model")
     x = _tfidf(sp.vstack(counts).tocsr())  # row = model * p + prompt
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(p)
+    order = np.random.default_rng(seed).permutation(p)
     halves = [np.sort(order[: p // 2]), np.sort(order[p // 2:])]
-    # attribution: cosine of each held-out answer to every model's profile (centroid)
-    sims = np.zeros((m, p, m))
+    profile_sims = np.zeros((m, p, m))
     for f in range(2):
-        train, test = halves[f], halves[1 - f]
-        pick = (np.arange(m)[:, None] * p + train[None, :]).ravel()
-        avg = sp.kron(sp.eye(m), np.full((1, len(train)), 1.0 / len(train))).tocsr()
-        profiles = (avg @ x[pick]).tocsr()
-        rows = (np.arange(m)[:, None] * p + test[None, :]).ravel()
-        sims[:, test, :] = (x[rows] @ profiles.T).toarray().reshape(m, len(test), m)
-    ctrl = np.arange(2, m)
-    attr = np.zeros((m, p))
-    for i in range(1, m):
-        others = ctrl[ctrl != i]
-        attr[i] = sims[i, :, 0] - sims[i][:, others].mean(axis=1)
-    # same-prompt similarity, hub-corrected
-    pair = np.zeros((p, m, m))
-    for j in range(p):  # dense Gram over the prompt's own columns: avoids O(DIM) transposes
+        profile_sims[:, halves[1 - f], :] = _whitened_profiles(x, m, p, halves[f], halves[1 - f])
+    pair_sims = np.zeros((p, m, m))
+    for j in range(p):  # Gram over the prompt's own columns: avoids O(DIM) transposes
         xj = x[np.arange(m) * p + j]
         cols, inv = np.unique(xj.indices, return_inverse=True)
-        dense = np.zeros((m, len(cols)))
-        dense[np.repeat(np.arange(m), np.diff(xj.indptr)), inv] = xj.data
-        pair[j] = dense @ dense.T
-    ref_hub = pair[:, 0, ctrl].mean(axis=1)  # per prompt: reference's mean cosine to controls
-    simi = np.zeros((m, p))
-    for i in range(1, m):
+        xc = sp.csr_matrix((xj.data, inv.ravel(), xj.indptr), shape=(m, len(cols)))
+        pair_sims[j] = (xc @ xc.T).toarray()
+    return profile_sims, pair_sims
+
+
+def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: int,
+                   suspect: int, controls: list[int]) -> LineageResult:
+    """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices)."""
+    ctrl = np.asarray(controls, dtype=int)
+    if len(ctrl) < 2:
+        raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
+    p = profile_sims.shape[1]
+
+    def attribution(i: int) -> np.ndarray:
         others = ctrl[ctrl != i]
-        simi[i] = pair[:, i, 0] - 0.5 * pair[:, i][:, others].mean(axis=1) - 0.5 * ref_hub
-    za, ca = _z(attr[ctrl].mean(axis=1), float(attr[1].mean()))
-    zs, cs = _z(simi[ctrl].mean(axis=1), float(simi[1].mean()))
-    score = (za + zs) / math.sqrt(2.0)
-    controls = (ca + cs) / math.sqrt(2.0)
-    p_rank = (1.0 + float(np.sum(controls >= score))) / (1.0 + len(controls))
-    per_prompt = [{"attribution": float(attr[1, j]), "similarity": float(simi[1, j]),
-                   "attribution_controls_mean": float(attr[ctrl, j].mean()),
-                   "similarity_controls_mean": float(simi[ctrl, j].mean())} for j in range(p)]
+        return profile_sims[i, :, reference] - profile_sims[i][:, others].mean(axis=1)
+
+    ref_hub = pair_sims[:, reference, ctrl].mean(axis=1)
+
+    def similarity(i: int) -> np.ndarray:
+        others = ctrl[ctrl != i]
+        return (pair_sims[:, i, reference] - 0.5 * pair_sims[:, i][:, others].mean(axis=1)
+                - 0.5 * ref_hub)
+
+    attr_s, simi_s = attribution(suspect), similarity(suspect)
+    attr_c = np.array([attribution(i) for i in ctrl])
+    simi_c = np.array([similarity(i) for i in ctrl])
+    za, ca = _z(attr_c.mean(axis=1), float(attr_s.mean()))
+    zs, cs = _z(simi_c.mean(axis=1), float(simi_s.mean()))
+    # ca, cs have mean 0 and sd 1 over the controls; the sum's sd carries their correlation.
+    sd_sum = float((ca + cs).std(ddof=1))
+    sd_sum = sd_sum if sd_sum > 1e-12 else math.sqrt(2.0)
+    score = (za + zs) / sd_sum
+    control_scores = (ca + cs) / sd_sum
+    p_rank = (1.0 + float(np.sum(control_scores >= score))) / (1.0 + len(ctrl))
+    per_prompt = [{"attribution": float(attr_s[j]), "similarity": float(simi_s[j]),
+                   "attribution_controls_mean": float(attr_c[:, j].mean()),
+                   "similarity_controls_mean": float(simi_c[:, j].mean())} for j in range(p)]
     return LineageResult(
         score=float(score), p_value=p_rank, z=float(score), p_normal=float(norm.sf(score)),
-        z_attribution=float(za), z_similarity=float(zs), n_prompts=p, n_controls=m - 2,
-        per_prompt=per_prompt, control_scores=[float(v) for v in controls],
+        z_attribution=float(za), z_similarity=float(zs), n_prompts=p, n_controls=len(ctrl),
+        per_prompt=per_prompt, control_scores=[float(v) for v in control_scores],
     )
+
+
+def lineage_from_counts(counts: list[sp.csr_matrix], *, seed: int = 0) -> LineageResult:
+    """The score from term-count matrices ordered (reference, suspect, controls...)."""
+    if len(counts) < 4:
+        raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
+    prof, pair = panel_similarities(counts, seed=seed)
+    return score_in_panel(prof, pair, 0, 1, list(range(2, len(counts))))
 
 
 def lineage_score(reference: list[str], suspect: list[str], controls: list[list[str]], *,

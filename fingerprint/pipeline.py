@@ -56,11 +56,17 @@ def roles_for(ref: str, suspect: str, controls: list[str],
 
 
 def resolve_suite(path: str | None, specs: list[ModelSpec]) -> Suite:
-    """The probe suite: the given one, or the corpus prompts when every model is a replay."""
+    """The probe suite: the given one or, when every model replays one stored source, the
+    prompts that source holds (a run folder's own suite, or a corpus's shared prompts)."""
     if path is None and specs and all(s.provider == "replay" for s in specs):
-        from .corpus import suite_for_replay  # corpus loading is only needed here
+        from .models.replay import corpus_suite, split_replay_model
 
-        return suite_for_replay(specs)
+        sources = {split_replay_model(s.model)[0] for s in specs}
+        if len(sources) == 1:
+            source = sources.pop()
+            if (Path(source) / runfolder.SUITE_FILE).is_file():
+                return runfolder.read_suite(Path(source) / runfolder.SUITE_FILE)
+            return corpus_suite(source, models=[split_replay_model(s.model)[1] for s in specs])
     return load_suite(path)
 
 
@@ -152,15 +158,18 @@ def analyze_run(run_dir: Path) -> dict[str, Any]:
 def recompute(run_dir: Path, *, calibration: str | None = None,
               prior: float | None = None) -> dict[str, Any]:
     """Redo analysis, calibration and verdict from the run folder alone."""
+    from .analysis_verdict import final_verdict
     from .calibration import apply_calibration
 
     result = analyze_run(run_dir)
     analysis = result.pop("analysis")
     verdict = dict(analysis.pop("verdict"))
     probes = analysis.pop("probes")
-    verdict.update(apply_calibration(analysis.get("evidence", {}), verdict,
-                                     calibration_file=calibration, prior=prior,
-                                     has_controls=result["has_controls"]))
+    calibrated = apply_calibration(analysis.get("evidence", {}), verdict,
+                                   calibration_file=calibration, prior=prior,
+                                   has_controls=result["has_controls"])
+    verdict.update(calibrated)
+    verdict.update(final_verdict(verdict, calibrated, has_controls=result["has_controls"]))
     return dict(result, analysis=analysis, probes=probes, verdict=verdict)
 
 

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats as sps
 
 from fingerprint.analysis import ResponseSet, analyze
+from fingerprint.analysis_verdict import final_label, final_verdict
 from fingerprint.stats import single_sample
 from fingerprint.suite import Probe
 
@@ -163,11 +164,59 @@ def test_inputs_are_validated():
         analyze(ResponseSet(data.probes, {"p0": "not a list"}, data.suspect, (), ()), seed=1)
 
 
+X_LETTERS, Y_LETTERS = "abcde", "fghij"
+MIRROR = str.maketrans(X_LETTERS + Y_LETTERS, Y_LETTERS + X_LETTERS)
+
+
+def _mirror_null(rng, boundary, n_probes=6, n=4):
+    """Texts on the boundary of the distillation null, exactly, by symmetry.
+
+    Words are spelled with letters a-e ("X words") or f-j (their mirror images: a<->f, ...).
+    Swapping the letters maps the character n-gram kernel onto itself.  ``"reference"``: the
+    reference draws X and mirrored words alike and the control is the suspect's mirror, so
+    suspect and control are exactly as far from the reference (d has mean 0) while the
+    suspect is much closer to the reference than to the control (d' > 0).  ``"suspect"``:
+    the suspect is the symmetric one and the control is the reference's mirror (d' has mean
+    0, d > 0).  On either boundary the panel p-value must be uniform."""
+    probes = tuple(_probe(i) for i in range(n_probes))
+    words = ["".join(rng.choice(list(X_LETTERS), 3)) for _ in range(12)]
+    ref, sus, ctl = {}, {}, {}
+    for pr in probes:
+        q = rng.dirichlet(np.full(len(words), 0.5))
+
+        def draw(mix):  # mix = probability of writing a mirrored word
+            return [" ".join(w.translate(MIRROR) if rng.random() < mix else w
+                             for w in rng.choice(words, 6, p=q)) for _ in range(n)]
+
+        sym, plain, mirrored = draw(0.5), draw(0.0), draw(1.0)
+        if boundary == "reference":
+            ref[pr.id], sus[pr.id], ctl[pr.id] = sym, plain, mirrored
+        else:
+            ref[pr.id], sus[pr.id], ctl[pr.id] = plain, sym, mirrored
+    return ResponseSet(probes, ref, sus, (ctl,), ("c",))
+
+
 def test_null_calibration_of_the_distillation_test_small():
-    """Suspect and control drawn alike: the panel p-value of analyze() is uniform."""
+    """On the boundary of the composite null (one of the two comparisons exactly null, the
+    other clearly not), the intersection–union panel p-value of analyze() is uniform."""
     ps = []
     for rep in range(200):
         rng = np.random.default_rng(1000 + rep)
+        data = _mirror_null(rng, "reference" if rep % 2 else "suspect")
+        out = analyze(data, seed=rep, n_permutations=99, n_boot=20)
+        ps.append(out["tests"]["distillation"]["p_value"])
+    ps = np.array(ps)
+    assert sps.kstest(ps, "uniform").pvalue > 0.01
+    lo, hi = sps.binom.ppf([0.005, 0.995], 200, 0.05)
+    assert lo <= np.sum(ps <= 0.05) <= hi
+
+
+def test_distillation_test_is_valid_inside_the_null():
+    """Suspect and control drawn alike (inside the null, where the suspect-centred
+    comparison is far from rejecting): no excess of small p-values."""
+    ps = []
+    for rep in range(100):
+        rng = np.random.default_rng(3000 + rep)
         probes = tuple(_probe(i) for i in range(5))
         ref, sus, ctl = {}, {}, {}
         for pr in probes:
@@ -178,10 +227,40 @@ def test_null_calibration_of_the_distillation_test_small():
         out = analyze(ResponseSet(probes, ref, sus, (ctl,), ("c",)), seed=rep,
                       n_permutations=99, n_boot=20)
         ps.append(out["tests"]["distillation"]["p_value"])
+        # the reference-centred half alone is exact here
+        assert out["tests"]["distillation"]["p_value"] >= \
+            out["tests"]["distillation"]["p_value_reference_centred"]
     ps = np.array(ps)
-    assert sps.kstest(ps, "uniform").pvalue > 0.01
-    lo, hi = sps.binom.ppf([0.005, 0.995], 200, 0.05)
-    assert lo <= np.sum(ps <= 0.05) <= hi
+    assert np.sum(ps <= 0.05) <= sps.binom.ppf(0.995, 100, 0.05)
+    assert sps.kstest(ps, "uniform", alternative="greater").pvalue > 0.01
+
+
+def hub_suspect(seed, n_probes=15, n=8):
+    """The suspect mixes the answers of four models unrelated to the reference and the
+    controls (a "hub"); the reference is one more independent model.  The suspect is closer to the reference than the controls are
+    (it is near everyone) but not closer to the reference than to the controls."""
+    rng = np.random.default_rng(seed)
+    probes = tuple(_probe(i) for i in range(n_probes))
+    ref, sus, c1, c2 = {}, {}, {}, {}
+    for pr in probes:
+        dists = [rng.dirichlet(np.full(50, 0.3)) for _ in range(7)]
+        hub = np.mean(dists[3:], axis=0)  # sources 3..6: none is the reference or a control
+        for out, d in ((ref, dists[0]), (sus, hub), (c1, dists[1]), (c2, dists[2])):
+            out[pr.id] = [" ".join(rng.choice(WORDS, 10, p=d)) for _ in range(n)]
+    return ResponseSet(probes, ref, sus, (c1, c2), ("c1", "c2"))
+
+
+def test_a_hub_suspect_is_not_called_distilled():
+    out = analyze(hub_suspect(11), seed=1)
+    dist = out["tests"]["distillation"]
+    assert dist["p_value_reference_centred"] < 0.05  # fooled without the second comparison
+    assert dist["p_value"] >= 0.05 and dist["weakest_side"] == "suspect-centred"
+    assert out["verdict"]["label"] == "independent", out["verdict"]
+    assert "mix of sources" in out["verdict"]["summary"]
+    assert out["evidence"]["distill_t_min"] == min(
+        out["evidence"]["distill_t_min_reference_centred"],
+        out["evidence"]["distill_t_min_suspect_centred"])
+    assert len(out["tests"]["distillation_suspect_centred"]["per_control"]) == 2
 
 
 def test_quick_start_scale_is_fast():
@@ -208,3 +287,73 @@ def test_null_calibration_of_the_equality_test_small():
     assert sps.kstest(ps, "uniform").pvalue > 0.01
     lo, hi = sps.binom.ppf([0.005, 0.995], 200, 0.05)
     assert lo <= np.sum(ps <= 0.05) <= hi
+
+
+def _calibrated(p, t_dist=0.5, t_ind=0.05):
+    return {"probability_at_base_rate": p, "probability": p,
+            "calibration": {"thresholds": {"distilled": {"probability": t_dist},
+                                           "independent": {"probability": t_ind}}}}
+
+
+def test_final_label_combines_test_and_calibration():
+    student = analyze(synthetic(1, suspect="student"), seed=7)["verdict"]
+    indep = analyze(synthetic(1, suspect="independent"), seed=7)["verdict"]
+    same = analyze(synthetic(1, suspect="same"), seed=7)["verdict"]
+    assert (student["label"], indep["label"], same["label"]) == ("distilled", "independent",
+                                                                 "same_model")
+    # agreement keeps the test's label and summary
+    out = final_verdict(student, _calibrated(0.9), has_controls=True)
+    assert out["label"] == "distilled" and out["summary"] == student["summary"]
+    assert final_label(indep, _calibrated(0.01), True)[0] == "independent"
+    # the test rejects, the calibrated probability is below the distilled threshold
+    out = final_verdict(student, _calibrated(0.3), has_controls=True)
+    assert out["label"] == "inconclusive" and "disagree" in out["summary"]
+    assert out["more_data_needed"] and out["label_from_test"] == "distilled"
+    assert "distilled" not in out["summary"].split("so no verdict")[1]
+    # not rejected: independent only at or below the independent threshold
+    out = final_verdict(indep, _calibrated(0.2), has_controls=True)
+    assert out["label"] == "inconclusive" and "cannot be stated" in out["summary"]
+    out = final_verdict(indep, _calibrated(0.8), has_controls=True)
+    assert out["label"] == "inconclusive" and "disagree" in out["summary"]
+    # same model comes from the equality test; no controls never gives distilled
+    assert final_label(same, _calibrated(0.0), True)[0] == "same_model"
+    no_ctrl = dict(indep, label="independent")
+    assert final_label(no_ctrl, _calibrated(0.99), False)[0] == "independent"
+    # idempotent: applying it to a final verdict gives the same answer
+    once = dict(indep, **final_verdict(indep, _calibrated(0.2), has_controls=True))
+    assert final_verdict(once, _calibrated(0.2), has_controls=True)["label"] == "inconclusive"
+    # a map without thresholds leaves the test's label
+    label, reasons = final_label(student, {"probability_at_base_rate": 0.1}, True)
+    assert label == "distilled" and "no thresholds" in reasons[-1]
+
+
+def test_final_label_with_the_shipped_calibration():
+    from fingerprint.calibration import apply_calibration
+
+    for kind in ("student", "independent"):
+        out = analyze(synthetic(3, suspect=kind), seed=2)
+        verdict = dict(out["verdict"])
+        cal = apply_calibration(out["evidence"], verdict)
+        verdict.update(cal)
+        verdict.update(final_verdict(verdict, cal, has_controls=True))
+        assert verdict["label"] in ("distilled", "independent", "inconclusive")
+        if verdict["label"] != verdict["label_from_test"]:
+            assert verdict["label"] == "inconclusive" and verdict["more_data_needed"]
+
+
+def test_a_control_related_to_the_suspect_makes_the_verdict_inconclusive():
+    """A student (30 % reference) judged against its own sibling (the same source without the
+    reference): closer to the reference than the controls are, but closer to the sibling
+    than to the reference, which a hub suspect would also be; no label is safe."""
+    rng = np.random.default_rng(21)
+    probes = tuple(_probe(i) for i in range(15))
+    ref, sus, sib, ind = {}, {}, {}, {}
+    for pr in probes:
+        dr, own, other = (rng.dirichlet(np.full(50, 0.3)) for _ in range(3))
+        for out, d in ((ref, dr), (sus, 0.3 * dr + 0.7 * own), (sib, own), (ind, other)):
+            out[pr.id] = [" ".join(rng.choice(WORDS, 10, p=d)) for _ in range(8)]
+    out = analyze(ResponseSet(probes, ref, sus, (sib, ind), ("sibling", "other")), seed=1)
+    v = out["verdict"]
+    assert out["tests"]["distillation"]["p_value_reference_centred"] < 0.05
+    assert v["label"] == "inconclusive", v
+    assert "sibling" in v["summary"] and "unrelated to both" in v["more_data_needed"]

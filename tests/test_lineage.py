@@ -68,3 +68,37 @@ def test_real_same_model_beats_independent(tmp_path):
     indep = lineage_score(c.texts("gpt4_0314", pids), c.texts("oasst-sft-pythia-12b", pids),
                           ctrl, seed=0)
     assert same.score > indep.score and same.p_value <= 0.1
+
+
+def test_whitened_profiles_match_a_dense_solve():
+    """The Woodbury path equals S⁻¹μ with S = λI + TᵀT solved densely (λ = mean eigenvalue of TTᵀ)."""
+    from fingerprint.lineage import _tfidf, panel_similarities, term_counts
+    import scipy.sparse as sp
+
+    ref, student, indep, controls = _panel(4, n_prompts=10, n_controls=3)
+    texts = [ref, student, indep] + controls
+    counts = [term_counts(t) for t in texts]
+    prof, pair = panel_similarities(counts, seed=5)
+    m, p = len(texts), 10
+    x = _tfidf(sp.vstack(counts).tocsr()).toarray()
+    order = np.random.default_rng(5).permutation(p)
+    halves = [np.sort(order[: p // 2]), np.sort(order[p // 2:])]
+    for f in range(2):
+        train, test = halves[f], halves[1 - f]
+        mu = np.stack([x[i * p + train].mean(axis=0) for i in range(m)])
+        topics = np.stack([x[np.arange(m) * p + j].mean(axis=0) for j in train])
+        lam = np.trace(topics @ topics.T) / len(train)
+        w = np.linalg.solve(lam * np.eye(x.shape[1]) + topics.T @ topics, mu.T)  # D × m
+        for i in range(m):
+            np.testing.assert_allclose(prof[i, test, :], x[i * p + test] @ w, rtol=1e-6, atol=1e-9)
+    # same-prompt cosines are plain cosines of the TF-IDF rows
+    np.testing.assert_allclose(pair[3], x[np.arange(m) * p + 3] @ x[np.arange(m) * p + 3].T, atol=1e-12)
+
+
+def test_combined_score_is_standardised_against_controls():
+    ref, student, _indep, controls = _panel(6, n_prompts=20, n_controls=10)
+    res = lineage_score(ref, student, controls, seed=0)
+    cs = np.asarray(res.control_scores)
+    assert abs(cs.mean()) < 1e-9 and cs.std(ddof=1) == pytest.approx(1.0)
+    assert res.score > cs.max()  # the student beats every control
+    assert res.p_value == pytest.approx(1 / 11) and res.method.startswith("lineage-v2")

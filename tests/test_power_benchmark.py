@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def power():
-    spec = importlib.util.spec_from_file_location("power_benchmark", ROOT / "benchmarks" / "power.py")
+    path = ROOT / "benchmarks" / "power.py"
+    spec = importlib.util.spec_from_file_location("power_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being defined
     try:
@@ -80,6 +81,8 @@ def test_tiny_benchmark_end_to_end(power, tmp_path):
     assert sorted(rep["probe_order"]) == sorted(set(rep["probe_order"]))
     assert len(rep["probe_order"]) == result["config"]["suite"]["probes"]
     assert {r["seed"] for r in result["rows"]} == {rep["seed"]}
+    assert all(r["label"] == r["label_from_test"] for r in result["rows"])  # no calibration given
+    assert len(result["code_sha256"]) == 64
     assert len(result["summary"]) == 2 * len(comps)
     for s in result["summary"]:
         assert s["n"] == 1 and s["rate"] in (0.0, 1.0)

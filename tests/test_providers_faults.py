@@ -72,3 +72,25 @@ def test_every_sample_is_stored_exactly_once_under_faults(tmp_path):
         assert any(w >= 0.4 for w in sleep.asked) and any(w >= 1.0 for w in sleep.asked)
         again = collect(targets, probes, samples=5, seed=3, store=store)
         assert again.requests_made == 0 and again.responses_reused == expected
+
+
+def test_the_budget_holds_under_faults_and_the_rest_comes_later(tmp_path):
+    from fingerprint.collect.budget import BudgetLimits
+
+    app = FakeOpenAIApp(fault=lambda i: FAULTS[(i // 5) % len(FAULTS)] if i % 5 == 2 else None)
+    sleep = ScaledSleep()
+    with LoopbackServer(app) as srv, Store(tmp_path / "s.sqlite") as store:
+        opts = {"base_url": srv.url + "/v1", "timeout": 0.25, "max_attempts": 10,
+                "max_concurrency": 4}
+        target = Target("suspect", get_provider(parse_spec("llamacpp/m", opts), env={},
+                                                sleep=sleep))
+        probes = _probes(4)
+        short = collect([target], probes, samples=5, seed=3, store=store, strict=False,
+                        budget=BudgetLimits(max_requests=12, max_tokens=2000))
+        assert short.budget_stop is not None and "budget reached" in short.budget_stop
+        assert len(srv.seen) == short.requests_made <= 12  # attempts, retries included
+        assert short.budget["requests"] <= 12 and short.budget["tokens"] <= 2000
+        assert short.samples_stored == store.count() == app.good < 20
+        rest = collect([target], probes, samples=5, seed=3, store=store)
+        assert store.count() == 20 and rest.responses_reused == short.samples_stored
+        assert app.choices_served == 20  # every sample paid for exactly once

@@ -248,3 +248,28 @@ def test_slow_server_hits_the_per_request_timeout():
         with pytest.raises(ProviderError) as info:
             asyncio.run(t2.post_json("chat/completions", {}))
     assert "within 0.2 s" in str(info.value) and "timeout" in str(info.value)
+
+
+def test_a_proxy_from_the_environment_is_honoured(monkeypatch):
+    """Requests skip the client machinery only when no proxy is configured."""
+    from fakes.loopback import FakeOpenAIApp
+
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    app = FakeOpenAIApp()
+    with LoopbackServer(app) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        http = HttpTransport("http://model-host.invalid/v1", label="llamacpp/m", max_attempts=1)
+
+        async def go():
+            try:
+                return await http.post_json("chat/completions", {
+                    "model": "m", "messages": [{"role": "user", "content": "hi"}]})
+            finally:
+                await http.aclose()
+
+        result = asyncio.run(go())
+    assert result.status == 200
+    line = proxy.seen[0][0]  # a forward proxy sees the absolute URL
+    assert line.startswith("POST http://model-host.invalid/v1/chat/completions ")

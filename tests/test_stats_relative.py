@@ -9,7 +9,8 @@ from scipy import stats as sps
 from fingerprint.stats.bootstrap import relative_replicates, within_mean
 from fingerprint.stats.mmd import mmd2_unbiased
 from fingerprint.stats.relative import (PooledResult, panel_test, pooled_relative_test,
-                                        relative_statistic, relative_test, sign_flip_null)
+                                        relative_statistic, relative_test, sign_flip_null,
+                                        suspect_centred_statistic)
 
 
 def _gram(*parts):
@@ -105,3 +106,58 @@ def test_null_calibration_small():
         assert lo <= np.sum(ps <= 0.05) <= hi
     null = sign_flip_null(np.array(d), np.random.default_rng(0), 200)
     assert null.shape == (200,) and np.all(np.isfinite(null))
+
+
+def test_suspect_centred_statistic_is_difference_of_two_mmds():
+    rng = np.random.default_rng(10)
+    r, s, c = rng.normal(size=(5, 3)), rng.normal(0.2, 1, (4, 3)), rng.normal(1, 1, (6, 3))
+    k = _gram(r, s, c)
+    ri, si, ci = np.arange(5), np.arange(5, 9), np.arange(9, 15)
+    mmd_sc = mmd2_unbiased(_gram(s, c), 4)
+    mmd_sr = mmd2_unbiased(_gram(s, r), 4)
+    assert suspect_centred_statistic(k, ri, si, ci) == pytest.approx(mmd_sc - mmd_sr, rel=1e-12)
+    # one suspect sample suffices (its within-sample term cancels), two references do not
+    assert np.isfinite(suspect_centred_statistic(k, ri, si[:1], ci))
+    with pytest.raises(ValueError):
+        suspect_centred_statistic(k, ri[:1], si, ci)
+
+
+def test_bootstrap_replicates_of_both_comparisons_share_resamples():
+    rng = np.random.default_rng(11)
+    r, s, c = rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) + 1.5, rng.normal(2, 1, (6, 3))
+    k = _gram(r, s, c)
+    idx = np.arange(6), np.arange(6, 12), [np.arange(12, 18)]
+    both = relative_replicates(k, *idx, np.random.default_rng(5), 300, suspect_centred=True)
+    one = relative_replicates(k, *idx, np.random.default_rng(5), 300)
+    assert both.shape == (300, 2)
+    np.testing.assert_allclose(both[:, :1], one, rtol=1e-12)
+    obs = suspect_centred_statistic(k, *idx[:2], idx[2][0])
+    assert abs(np.nanmedian(both[:, 1]) - obs) < 0.5 * abs(obs)
+
+
+def _iut_p(rng, mu_r, mu_s, mu_c, n_probes=8, n=6):
+    """Panel p of the two pooled comparisons for Gaussian 'answers' with the given means."""
+    d, d2 = [], []
+    for _ in range(n_probes):
+        k = _gram(rng.normal(size=(n, 2)) + mu_r, rng.normal(size=(n, 2)) + mu_s,
+                  rng.normal(size=(n, 2)) + mu_c)
+        idx = np.arange(n), np.arange(n, 2 * n), np.arange(2 * n, 3 * n)
+        d.append(relative_statistic(k, *idx))
+        d2.append(suspect_centred_statistic(k, *idx))
+    return panel_test([pooled_relative_test(d), pooled_relative_test(d2)]).p_value
+
+
+def test_intersection_union_is_exact_on_both_boundaries_of_the_null():
+    """Linear kernel: MMD² is the squared distance of the means.  Boundary of the first
+    comparison: S and C equally far from R, S far closer to R than to C.  Boundary of the
+    second: R and C equally far from S, C far from R.  Inside the null (a hub suspect at the
+    centre of R and C) the panel test is conservative."""
+    rng = np.random.default_rng(12)
+    lo, hi = sps.binom.ppf([0.005, 0.995], 200, 0.05)
+    o, e = np.zeros(2), np.array([2.0, 0.0])
+    for mus in ((o, e, -e), (e, o, -e)):
+        ps = np.array([_iut_p(rng, *mus) for _ in range(200)])
+        assert sps.kstest(ps, "uniform").pvalue > 0.01
+        assert lo <= np.sum(ps <= 0.05) <= hi
+    hub = np.array([_iut_p(rng, e, o, -e + np.array([0, 0.5])) for _ in range(200)])
+    assert np.sum(hub <= 0.05) <= hi

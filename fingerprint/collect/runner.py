@@ -5,9 +5,9 @@ then sent by a fixed pool of workers per endpoint (its concurrency limit), each 
 through the rate limits and the budget (:mod:`.gate`).  A request the server asks to
 postpone for longer than the transport sleeps through is put back in the queue after that
 wait (at most ``max_requeues`` times).  Each request's samples are stored in one
-transaction as soon as they arrive (answers arriving in the same turn of the event loop
-share one), so an interrupted run loses nothing it already paid for and the same command
-resumes where it stopped.
+transaction as soon as they arrive (answers arriving within 20 ms share one), so an
+interrupted run loses nothing it already paid for and the same command resumes where it
+stopped.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .limits import EndpointLimits, endpoint_limits
 from .store import Store, StoredSample, sample_key
 
 DEFAULT_CONCURRENCY = 8
+COMMIT_INTERVAL = 0.02  # seconds: at most 50 store commits a second (see _Run.store_job)
 
 
 def probe_seed(run_seed: int, probe_id: str, first_index: int = 0) -> int:
@@ -140,6 +141,7 @@ class _Run:
         self.store_error: StoreError | None = None
         self._pending: list[tuple[str, dict[str, Any], StoredSample]] = []
         self._flush_scheduled = False
+        self._last_flush = float("-inf")
 
     async def send(self, job: _Job, limits: EndpointLimits | None) -> list[Completion]:
         provider = job.target.provider
@@ -173,15 +175,25 @@ class _Run:
                 completion.to_json())))
         self._pending.extend(rows)
         if not self._flush_scheduled:
-            # Group commit: every answer that arrives in this turn of the event loop is
-            # written in one transaction at the start of the next turn (one commit per
-            # answer cost more than the HTTP exchange at high concurrency).
+            # Group commit: answers are written at the next turn of the event loop, all
+            # that arrived by then in one transaction, and at most one commit per
+            # COMMIT_INTERVAL (one commit per answer cost more than the HTTP exchange at
+            # high concurrency).  At a calm rate every answer is committed at once.
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            loop = asyncio.get_running_loop()
+            wait = self._last_flush + COMMIT_INTERVAL - loop.time()
+            if wait > 0:
+                loop.call_later(wait, self.flush)
+            else:
+                loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write every pending answer in one transaction (all or nothing)."""
         self._flush_scheduled = False
+        try:
+            self._last_flush = asyncio.get_running_loop().time()
+        except RuntimeError:  # the final flush, after the loop has ended
+            pass
         rows, self._pending = self._pending, []
         if not rows:
             return

@@ -6,11 +6,13 @@ from .categorical import CategoricalResult, categorical_test, clopper_pearson, r
 from .combine import benjamini_hochberg, cauchy_combination, holm
 from .mmd import MMDResult, mmd2_unbiased, mmd_test, rbf_from_linear
 from .relative import (PanelResult, PooledResult, RelativeResult, panel_test,
-                       pooled_relative_test, relative_statistic, relative_test)
-from .single_sample import single_sample_differences
+                       pooled_relative_test, relative_statistic, relative_test,
+                       suspect_centred_statistic)
+from .single_sample import single_sample_differences, suspect_centred_differences
 
 __all__ = ["CategoricalResult", "MMDResult", "PanelResult", "PooledResult", "RelativeResult",
            "benjamini_hochberg", "categorical_test", "cauchy_combination", "clopper_pearson",
            "holm", "mean_ci", "mmd2_unbiased", "mmd_test", "panel_test", "percentile_ci",
            "pooled_relative_test", "rate", "rbf_from_linear", "relative_replicates",
-           "relative_statistic", "relative_test", "single_sample_differences"]
+           "relative_statistic", "relative_test", "single_sample_differences",
+           "suspect_centred_differences", "suspect_centred_statistic"]

@@ -30,17 +30,27 @@ def cross_mean(k_xy: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
 
 
 def relative_replicates(k: np.ndarray, r: np.ndarray, s: np.ndarray, controls: list[np.ndarray],
-                        rng: np.random.Generator, n_boot: int = 200) -> np.ndarray:
-    """Bootstrap replicates of ``d_k = MMD²(C_k,R) − MMD²(S,R)``: shape (n_boot, K)."""
+                        rng: np.random.Generator, n_boot: int = 200, *,
+                        suspect_centred: bool = False) -> np.ndarray:
+    """Bootstrap replicates of ``d_k = MMD²(C_k,R) − MMD²(S,R)``: shape (n_boot, K).
+
+    With ``suspect_centred`` the shape is (n_boot, 2K): columns K..2K-1 hold
+    ``d'_k = MMD²(S,C_k) − MMD²(S,R)`` computed on the *same* resamples, so that a
+    replicate-wise minimum over both kinds of comparison is a replicate of the panel effect."""
     cr, cs = counts(rng, len(r), n_boot), counts(rng, len(s), n_boot)
     w_s = within_mean(k[np.ix_(s, s)], cs)
     x_sr = cross_mean(k[np.ix_(s, r)], cs, cr)
-    out = np.empty((n_boot, len(controls)))
+    n_c = len(controls)
+    out = np.empty((n_boot, 2 * n_c if suspect_centred else n_c))
+    w_r = within_mean(k[np.ix_(r, r)], cr) if suspect_centred else None
     for j, c in enumerate(controls):
         cc = counts(rng, len(c), n_boot)
         w_c = within_mean(k[np.ix_(c, c)], cc)
         x_cr = cross_mean(k[np.ix_(c, r)], cc, cr)
         out[:, j] = (w_c - 2.0 * x_cr) - (w_s - 2.0 * x_sr)
+        if suspect_centred:
+            x_sc = cross_mean(k[np.ix_(s, c)], cs, cc)
+            out[:, n_c + j] = (w_c - 2.0 * x_sc) - (w_r - 2.0 * x_sr)
     return out
 
 

@@ -19,6 +19,13 @@ with ``W`` the mean off-diagonal kernel inside a sample and ``X`` the mean cross
 * Against a control panel, an intersection–union test: the suspect must be closer than
   *every* control, so ``p_panel = max_k p_k`` (Berger 1982), valid with no assumption on
   the dependence between the controls' tests.
+
+The *suspect-centred* statistic ``d' = MMD²_u(S, C) − MMD²_u(S, R)`` (positive when the
+suspect is closer to the reference than to the control) is the same computation with the
+roles of suspect and reference exchanged: :func:`suspect_centred_statistic`.  Requiring
+both ``d > 0`` and ``d' > 0`` protects against a "hub" suspect (a mixture of many sources,
+close to every model), which ``d`` alone mistakes for a student of any reference; see
+docs/statistics.md.
 """
 
 from __future__ import annotations
@@ -95,6 +102,14 @@ def relative_statistic(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarra
     d, _, _ = relative_from_membership(k[np.ix_(pool, pool)], k[np.ix_(pool, r)].sum(axis=1),
                                         len(r), m)
     return float(d[0])
+
+
+def suspect_centred_statistic(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarray) -> float:
+    """``MMD²_u(S,C) − MMD²_u(S,R)``: is the suspect closer to the reference than to the
+    control?  The suspect's within-sample term cancels (needs >= 1 suspect and >= 2
+    reference and control samples); permuting reference/control labels with the suspect
+    fixed gives its per-probe test (:func:`relative_test` with ``r`` and ``s`` swapped)."""
+    return relative_statistic(k, s, r, c)
 
 
 def _check_sizes(n_r: int, n_s: int, n_c: int) -> None:

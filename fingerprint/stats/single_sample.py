@@ -19,7 +19,8 @@ from typing import Sequence
 import numpy as np
 
 METHOD = ("per-prompt cosine similarity to the reference, suspect minus control, hub-corrected: "
-          "each model's mean similarity to the other controls is subtracted")
+          "each model's mean similarity to the other controls is subtracted; and the suspect's "
+          "similarity to the reference minus its similarity to the control")
 
 
 def single_sample_differences(grams: Sequence[np.ndarray], n_controls: int) -> np.ndarray:
@@ -50,6 +51,25 @@ def single_sample_differences(grams: Sequence[np.ndarray], n_controls: int) -> n
             if others:
                 d -= g[1, others].mean() - g[c, others].mean()
             out[p, k] = d
+    return out
+
+
+def suspect_centred_differences(grams: Sequence[np.ndarray], n_controls: int) -> np.ndarray:
+    """Per-prompt ``sim(S,R) − sim(S,C_k)``, shape ``(P, K)``: is the suspect's answer more
+    like the reference's than like control k's?  Exchanging R and C_k flips the sign, so
+    its mean is zero when reference and control are exchangeable as seen from the suspect.
+    It is the second half of the intersection–union test (as ``d'`` in
+    :mod:`fingerprint.stats.relative`): a suspect that is a mixture of many sources is
+    about as similar to every control as to the reference, and is not called distilled."""
+    if n_controls < 1:
+        raise ValueError("the single-sample path needs at least one control")
+    out = np.empty((len(grams), n_controls))
+    for p, g in enumerate(grams):
+        g = np.asarray(g, dtype=np.float64)
+        if g.shape != (n_controls + 2, n_controls + 2):
+            raise ValueError(f"prompt {p}: expected a {(n_controls + 2,) * 2} kernel matrix, "
+                             f"got {g.shape}")
+        out[p] = g[1, 0] - g[1, 2:]
     return out
 
 

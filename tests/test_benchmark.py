@@ -1,0 +1,149 @@
+"""run_benchmark / format_table on a synthetic corpus with known lineage, plus metrics."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fingerprint.benchmark import (excluded_controls, format_table, roc_auc, run_benchmark,
+                                   tpr_at_fpr, verdict)
+from fingerprint.corpus import clear_cache
+from fingerprint.errors import CalibrationError
+
+
+def _corpus(tmp_path, seed=0, n_prompts=24):
+    rng = np.random.default_rng(seed)
+    words = [f"t{i}" for i in range(300)]
+    topics = [list(rng.choice(words[:150], 15, replace=False)) for _ in range(n_prompts)]
+    styles = {f"m{k}": list(rng.choice(words[150:], 12, replace=False)) for k in range(10)}
+    teacher_of = {"s0": "m0", "s1": "m1"}
+    rows = []
+    for j, topic in enumerate(topics):
+        for name in list(styles) + list(teacher_of) + ["m0-copy"]:
+            base = styles.get(teacher_of.get(name, name.replace("-copy", "")))
+            own = styles.get(name, list(rng.choice(words[150:], 12, replace=False)))
+            mix = 0.9 if name.endswith("-copy") else 0.5 if name in teacher_of else 1.0
+            k = int(mix * 8)
+            text = " ".join(list(rng.choice(topic, 10)) + list(rng.choice(base, k))
+                            + list(rng.choice(own, 8 - k)))
+            rows.append({"model": name, "prompt_id": j, "prompt": f"q{j}", "response": text})
+    f = tmp_path / "c.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    pairs = [{"reference": "m0", "suspect": "s0", "label": "teacher_student"},
+             {"reference": "m1", "suspect": "s1", "label": "teacher_student"},
+             {"reference": "m0", "suspect": "m0-copy", "label": "same_model"},
+             {"reference": "m2", "suspect": "m3", "label": "independent"},
+             {"reference": "m4", "suspect": "m5", "label": "independent"},
+             {"reference": "m0", "suspect": "m6", "label": "independent"}]
+    p = tmp_path / "pairs.json"
+    p.write_text(json.dumps(pairs))
+    return f, p
+
+
+def test_benchmark_separates_known_lineage(tmp_path):
+    corpus, pairs = _corpus(tmp_path)
+    res = run_benchmark(str(corpus), str(pairs), str(tmp_path / "out"), seed=0)
+    saved = json.loads((tmp_path / "out" / "benchmark.json").read_text())
+    assert saved["summary"] == res["summary"]
+    s = res["summary"]
+    assert s["auc_teacher_student_vs_independent"] == 1.0
+    assert s["auc_same_model_vs_independent"] == 1.0
+    assert all(set(r) >= {"reference", "suspect", "label", "score", "verdict"} for r in res["pairs"])
+    # 13 models: at most 11 controls, too few for a rank test at 5 %
+    assert {r["verdict"] for r in res["pairs"]} == {"inconclusive"}
+    assert saved["same_model_separable"] is False and "same_model" in saved["verdict_note"]
+    table = format_table(res)
+    assert "AUC teacher→student vs independent" in table and "m0-copy" in table
+
+
+def test_metrics_and_exclusions():
+    assert roc_auc([3, 2], [1, 2]) == pytest.approx(0.875)
+    assert roc_auc([], [1]) is None
+    tpr, thr = tpr_at_fpr([5, 4, 1], list(range(20)), 0.05)  # one negative may exceed
+    assert thr == 18 and tpr == pytest.approx(0.0)
+    tpr, thr = tpr_at_fpr([25, 19, 1], list(range(20)), 0.05)
+    assert tpr == pytest.approx(2 / 3)  # 25 and 19 exceed the threshold 18
+    pairs = [{"reference": "T", "suspect": "S1", "label": "teacher_student"},
+             {"reference": "T", "suspect": "S2", "label": "teacher_student"},
+             {"reference": "T2", "suspect": "T", "label": "same_model"}]
+    assert excluded_controls(pairs, "T", "X") == {"T", "X", "S1", "S2", "T2"}
+
+
+def test_bad_pairs_file(tmp_path):
+    corpus, _ = _corpus(tmp_path, n_prompts=6)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"reference": "m0", "suspect": "s0", "label": "cousins"}]))
+    with pytest.raises(CalibrationError, match="pair 0"):
+        run_benchmark(str(corpus), str(bad), None)
+
+
+def _fastchat_corpus(root, n_prompts=30, n_models=22, seed=0):
+    """A FastChat-layout corpus (hex ids, {content} turns, questions one folder up).
+
+    Every answer = prompt topic words + a shared assistant phrase pool + the model's own
+    style words; a student draws half its style words from its teacher's; a twin is
+    another sample of the same model.  Two unlabelled students of m2 sit among the
+    controls, as undocumented relatives do in real panels.
+    """
+    rng = np.random.default_rng(seed)
+    words = [f"v{i}" for i in range(900)]
+    common = words[800:]
+    topics = [list(rng.choice(words[:400], 25, replace=False)) for _ in range(n_prompts)]
+    styles = {f"m{k}": list(rng.choice(words[400:800], 15, replace=False)) for k in range(n_models)}
+    teacher = {"s0": "m0", "s1": "m1", "cousin-a": "m2", "cousin-b": "m2"}
+    names = list(styles) + list(teacher) + ["m0-twin"]
+    own = {n: styles.get(n.replace("-twin", "")) or list(rng.choice(words[400:800], 15, replace=False))
+           for n in names}
+    qids = [f"{0xa000 + j:x}" for j in range(n_prompts)]
+    answers = root / "model_answer"
+    answers.mkdir(parents=True)
+    with (root / "question.jsonl").open("w") as fh:
+        for j, qid in enumerate(qids):
+            fh.write(json.dumps({"question_id": qid, "category": "gen",
+                                 "turns": [{"content": f"question {j}"}]}) + "\n")
+    for name in names:
+        with (answers / f"{name}.jsonl").open("w") as fh:
+            for j, qid in enumerate(qids):
+                k = 6 if name in teacher else 0
+                style = list(rng.choice(styles[teacher[name]], k)) if k else []
+                text = " ".join(list(rng.choice(topics[j], 14)) + list(rng.choice(common, 6))
+                                + style + list(rng.choice(own[name], 12 - k)))
+                fh.write(json.dumps({"question_id": qid, "model_id": name, "choices": [
+                    {"index": 0, "turns": [{"content": text, "token_len": 30}]}],
+                    "tstamp": 1.0}) + "\n")
+    pairs = [{"reference": "m0", "suspect": "s0", "label": "teacher_student"},
+             {"reference": "m1", "suspect": "s1", "label": "teacher_student"},
+             {"reference": "m0", "suspect": "m0-twin", "label": "same_model"},
+             {"reference": "m2", "suspect": "m3", "label": "independent"},
+             {"reference": "m4", "suspect": "m5", "label": "independent"},
+             {"reference": "m0", "suspect": "m6", "label": "independent"},
+             {"reference": "m1", "suspect": "m7", "label": "independent"}]
+    (root / "pairs.json").write_text(json.dumps(pairs))
+    return root
+
+
+def test_benchmark_on_fastchat_layout_with_few_prompts(tmp_path):
+    clear_cache()
+    root = _fastchat_corpus(tmp_path / "fc")
+    res = run_benchmark(str(root / "model_answer"), str(root / "pairs.json"), None, seed=1)
+    assert res["layout"] == "fastchat" and res["n_prompts"] == 30 and res["n_models"] == 27
+    s = res["summary"]
+    assert s["auc_teacher_student_vs_independent"] == 1.0
+    assert s["auc_same_model_vs_independent"] == 1.0
+    by = {(r["reference"], r["suspect"]): r for r in res["pairs"]}
+    assert by[("m0", "s0")]["verdict"] == by[("m1", "s1")]["verdict"] == "distilled"
+    assert by[("m0", "m0-twin")]["verdict"] == "distilled"  # same model: not separable here
+    assert all(by[k]["verdict"] == "independent" for k in [("m2", "m3"), ("m4", "m5"), ("m0", "m6"), ("m1", "m7")])
+    assert all(r["n_controls"] >= 19 for r in res["pairs"])
+    small = run_benchmark(str(root / "model_answer"), str(root / "pairs.json"), None, seed=1,
+                          max_prompts=12)
+    assert small["n_prompts"] == 12 and all(r["n_prompts"] == 12 for r in small["pairs"])
+
+
+def test_verdict_labels():
+    assert verdict(0.01, 30) == "distilled"
+    assert verdict(0.2, 30) == "independent"
+    assert verdict(0.05, 19) == "distilled"  # 1/(19+1) = α: the level is reachable
+    assert verdict(0.01, 10) == "inconclusive"
