@@ -7,9 +7,11 @@ Two sources of known pairs:
   students of the other teacher, the student trained on none of it, and the independent
   labs are not; ``teacher-wrapped`` (the teacher behind a system prompt) is a same-model pair,
   reported but not fitted.  Each pair is compared several times, each time with another
-  seed and another control panel drawn from the organisms independent of the reference.
+  seed and another control panel drawn from the organisms that share no training source
+  with the reference or the suspect.
 * the labelled public pairs of an AlpacaEval corpus (``--corpus DIR --pairs pairs.json``),
-  one answer per prompt, with random control panels and prompt subsets.
+  one answer per prompt, with random prompt subsets and control panels drawn from the
+  models with no documented lineage link to either pair member.
 
 Usage::
 
@@ -34,8 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fingerprint import calibration_metrics as cm  # noqa: E402
+from fingerprint.errors import CalibrationError  # noqa: E402
 from fingerprint.calibration_fit import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
-from fingerprint.calibration_pairs import CORPUS_CONTROLS, corpus_cases, stable_int, live_evidence, read_pairs  # noqa: E402
+from fingerprint.calibration_pairs import (CORPUS_CONTROLS, corpus_cases, live_evidence, read_pairs,  # noqa: E402
+                                          stable_int, unrelated_organisms)
 
 FEATURES = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
 VERSION = "1.0.0"
@@ -58,23 +62,35 @@ ZOO_PAIRS = ([("teacher", s, 1, s) for s in STUDENTS]
              + [(ind, s, 0, "student of another teacher") for ind, s in
                 zip(["independent-a", "independent-b", "independent-c", "independent-a",
                      "independent-b"], STUDENTS)])
-# Organisms with no lineage to a reference may control for it.
+# Candidate controls: the organisms trained on one lab's data, and the student lab's own
+# model.  A candidate controls a pair only if it shares no training source with the
+# reference *or* the suspect (`unrelated_organisms`): the relative test assumes controls
+# independent of both models, and the users are told to choose them so.
 CONTROL_POOL = ["independent-a", "independent-b", "independent-c", "teacher-b", "student-0", "teacher"]
-DESCENDANTS = {"teacher": set(STUDENTS) | {"teacher-wrapped"}, "teacher-b": {"student-b-100"}}
+
+
+def eligible_controls(ref: str, sus: str) -> list[str]:
+    """The candidates of ``CONTROL_POOL`` unrelated to both organisms."""
+    return unrelated_organisms(ref, sus, CONTROL_POOL)
 
 
 def zoo_cases(replicates: int, n_controls: int, seed: int, log,
               have: list[Case] | None = None) -> list[Case]:
-    """Evidence of every organism pair (reusing the cases of pairs already in ``have``)."""
+    """Evidence of every organism pair, each replicate with its own seed and a control panel
+    drawn from the eligible controls (reusing the cases in ``have`` of a pair whose cached
+    panels all follow that rule)."""
     cases: list[Case] = []
-    done = {c.pair for c in have or []}
     with tempfile.TemporaryDirectory(prefix="fingerprint-calibration-") as tmp:
         for ref, sus, label, kind in ZOO_PAIRS:
-            if f"zoo/{ref} -> zoo/{sus}" in done:
-                cases += [c for c in have or [] if c.pair == f"zoo/{ref} -> zoo/{sus}"]
+            cached = [c for c in have or [] if c.pair == f"zoo/{ref} -> zoo/{sus}"]
+            if len(cached) == replicates and all(
+                    set(c.info["controls"]) <= set(eligible_controls(ref, sus)) for c in cached):
+                cases += cached
                 continue
-            pool = [c for c in CONTROL_POOL
-                    if c not in {ref, sus} | DESCENDANTS.get(ref, set())]
+            pool = eligible_controls(ref, sus)
+            if len(pool) < n_controls:
+                raise CalibrationError(f"{ref} -> {sus} has only {len(pool)} unrelated controls; "
+                                       "lower --zoo-controls")
             rng = np.random.default_rng([seed, stable_int(f"{ref} -> {sus}")])
             for r in range(replicates):
                 controls = sorted(rng.choice(pool, size=n_controls, replace=False).tolist())
@@ -101,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", help="labelled pairs of that corpus (pairs.json)")
     ap.add_argument("--zoo-replicates", type=int, default=4)
     ap.add_argument("--zoo-controls", type=int, default=3)
-    ap.add_argument("--corpus-replicates", type=int, default=3)
-    ap.add_argument("--corpus-prompts", default="50,100,200",
+    ap.add_argument("--corpus-replicates", type=int, default=4)
+    ap.add_argument("--corpus-prompts", default="50,100,200,400",
                     help="prompt-subset sizes the replicates cycle through")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--evidence-dir", default=str(ROOT / "reports" / "calibration"),
@@ -139,9 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmap = build_calibration(cases, FEATURES, name=NAME, version=VERSION, seed=args.seed, extra={
         "evidence_settings": {"organism panel": "default probe suite, 10 samples per probe, "
-                                                f"{args.zoo_controls} controls",
+                                                f"{args.zoo_controls} controls drawn per seed among "
+                                                "organisms sharing no training source with the "
+                                                "reference or the suspect",
                               "public pairs": f"one answer per prompt, {CORPUS_CONTROLS} "
-                                              f"controls, {args.corpus_prompts} prompts"},
+                                              "controls sharing no documented training source "
+                                              "with the reference or the suspect, "
+                                              f"{args.corpus_prompts} prompts"},
         "created_by": "benchmarks/calibration.py",
     })
     out = Path(args.out)

@@ -20,7 +20,9 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +30,6 @@ from typing import Any, Sequence
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # many tiny matrix products: threads only cost time
-
 import numpy as np  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fingerprint.analysis import ResponseSet, analyze  # noqa: E402
+from fingerprint.analysis_verdict import final_verdict  # noqa: E402
 from fingerprint.calibration import DEFAULT_CALIBRATION, apply_calibration  # noqa: E402
 from fingerprint.collect.runner import probe_seed  # noqa: E402
 from fingerprint.errors import FingerprintError  # noqa: E402
@@ -92,11 +94,9 @@ def plan_replicates(master_seed: int, n: int, suite: Suite) -> list[Replicate]:
 
 
 class Sampler:
-    """Organism answers cached per (organism, probe, run seed).
-
-    A probe is asked once with ``n`` = the largest budget's samples and the seed ``compare``
-    would send; sample k of a zoo call depends only on (seed, k), so the first S answers are
-    exactly what a run with ``--samples S`` collects."""
+    """Answers per (organism, probe, run seed), asked once with the largest budget's ``n`` and
+    compare's request seed; sample k depends only on (seed, k), so the first S answers are
+    what ``compare --samples S`` collects."""
 
     def __init__(self, n_max: int):
         self.n_max = n_max
@@ -117,8 +117,7 @@ class Sampler:
 
 
 def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], samples: int,
-                   seed: int, alpha: float = 0.05,
-                   calibration: str | None = None) -> dict[str, Any]:
+                   seed: int, alpha: float = 0.05, calibration: str | None = None) -> dict:
     """One ``compare`` of zoo/teacher vs the suspect: label, p-values, calibrated label."""
     def answers(org: str) -> dict[str, list[str]]:
         return {p.id: sampler.texts(org, p, seed, samples) for p in probes}
@@ -129,9 +128,11 @@ def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], 
     analysis = analyze(data, seed=seed, alpha=alpha)
     verdict = dict(analysis["verdict"])
     test_label = verdict["label"]
-    if calibration:  # as pipeline.recompute: the calibration step may restate the label
-        verdict.update(apply_calibration(analysis.get("evidence", {}), verdict,
-                                         calibration_file=calibration, has_controls=True))
+    if calibration:  # as pipeline.recompute: calibrate, then the final label of both
+        calibrated = apply_calibration(analysis.get("evidence", {}), verdict,
+                                       calibration_file=calibration, has_controls=True)
+        verdict.update(calibrated)
+        verdict.update(final_verdict(verdict, calibrated, has_controls=True))
     return {"suspect": comp.suspect, "label": verdict["label"], "label_from_test": test_label,
             "label_from_calibration": verdict.get("label_from_calibration"),
             "probability": verdict.get("probability_at_base_rate"),
@@ -160,12 +161,8 @@ def run_replicate(task: Task, suite: Suite | None = None) -> list[dict[str, Any]
             row = run_comparison(sampler, comp, probes, samples, task.replicate.seed,
                                  task.alpha, task.calibration)
             rows.append(dict(row, replicate=task.replicate.index, seed=task.replicate.seed,
-                             budget=_budget_name(n_probes, samples)))
+                             budget=f"{n_probes}x{samples}"))
     return rows
-
-
-def _budget_name(n_probes: int, samples: int) -> str:
-    return f"{n_probes}x{samples}"
 
 
 def rate_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -179,7 +176,7 @@ def summarise(rows: Sequence[dict[str, Any]], comps: Sequence[Comparison],
     """Rate of ``distilled`` per (suspect, budget) with its interval and the label counts."""
     out = []
     for b in budgets:
-        name = _budget_name(*b)
+        name = f"{b[0]}x{b[1]}"
         for comp in comps:
             mine = [r for r in rows if r["budget"] == name and r["suspect"] == comp.suspect]
             labels = [r[field] for r in mine]
@@ -200,9 +197,8 @@ def summarise(rows: Sequence[dict[str, Any]], comps: Sequence[Comparison],
 
 def headline(summary: Sequence[dict[str, Any]], power: float = TARGET_POWER,
              fpr: float = TARGET_FPR) -> dict[str, Any]:
-    """The smallest fraction detected with >= ``power`` (and every larger fraction too) at a
-    budget whose false-positive rate is <= ``fpr`` on every negative suspect (point
-    estimates; the intervals are reported beside them).  Smallest such budget wins ties."""
+    """Smallest fraction detected with >= ``power`` (every larger one too) at a budget whose
+    FPR is <= ``fpr`` on every negative (point estimates); the cheaper budget wins ties."""
     best: dict[str, Any] | None = None
     per_budget = []
     for name in dict.fromkeys(s["budget"] for s in summary):
@@ -332,9 +328,11 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                    "organisms": {n: load_organism(n).weights_sha256 for n in sorted(
                        {REFERENCE} | {c.suspect for c in comps}
                        | {x for c in comps for x in c.controls})},
-                   "decision": "verdict.label after analyze() and the calibration step, as in "
-                               "pipeline.recompute (what `fingerprint compare` reports)",
-                   "calibration": Path(calibration).name if calibration else None},
+                   "decision": "verdict.label after analyze(), apply_calibration() and "
+                               "final_verdict(), as pipeline.recompute (what compare reports)",
+                   "calibration": calibration and {
+                       "file": Path(calibration).name,
+                       "sha256": hashlib.sha256(Path(calibration).read_bytes()).hexdigest()}},
         "replicates": [{"index": r.index, "seed": r.seed, "probe_order": list(r.probe_order)}
                        for r in reps],
         "summary": summary, "headline": headline(summary), "rows": rows,
@@ -370,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--budgets", help="PROBESxSAMPLES list, e.g. 20x5,40x10,79x10,79x20")
     ap.add_argument("--seed", type=int, default=20240601, help="master seed of the replicates")
     ap.add_argument("--workers", type=int, default=2, help="worker processes (at most 2)")
-    ap.add_argument("--calibration", help="calibration map (default: the shipped one, if any)")
+    ap.add_argument("--calibration", help="calibration map (default: the shipped one)")
     ap.add_argument("--out", type=Path, help="folder for power.json / power.png "
                     "(default benchmarks/results, with --quick benchmarks/results/quick)")
     args = ap.parse_args(argv)
@@ -380,20 +378,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     out_dir = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     calibration = args.calibration or (str(DEFAULT_CALIBRATION)
                                        if DEFAULT_CALIBRATION.is_file() else None)
-    result = run_benchmark(budgets=budgets, replicates=replicates, seed=args.seed,
-                           comps=comparisons(), workers=args.workers, calibration=calibration)
+    with tempfile.TemporaryDirectory() as tmp:  # a frozen copy, as compare keeps in its run
+        if calibration:
+            calibration = shutil.copy(calibration, Path(tmp) / Path(calibration).name)
+        result = run_benchmark(budgets=budgets, replicates=replicates, seed=args.seed,
+                               comps=comparisons(), workers=args.workers, calibration=calibration)
     result["command"] = "python benchmarks/power.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     head = result["headline"]
     print(f"{format_table(result['summary'])}\n\n{head['text']}\n"
           f"target ({head['target']}): {'met' if head['target_met'] else 'NOT met'}")
-    if calibration is None:
-        print("no calibration map found: rates are of the test-based verdict only")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "power.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     plot(result["summary"], out_dir / "power.png",
          f"zoo/teacher vs its students, {replicates} replicates per point")
-    print(f"runtime {result['runtime_s']:.0f} s; wrote {out_dir / 'power.json'} and .png")
+    print(f"{'' if calibration else 'no calibration map: test-based labels only. '}runtime "
+          f"{result['runtime_s']:.0f} s; wrote {out_dir / 'power.json'} and .png")
 
 
 if __name__ == "__main__":

@@ -192,19 +192,26 @@ def _sources_text(counts: dict[str, tuple[int, int]]) -> str:
 
 
 def plain_summary(cmap: dict[str, Any]) -> str:
-    """One sentence a report can print: what the probability is calibrated on, its error."""
+    """One paragraph a report can print: what the probability is calibrated on, its error,
+    and how the report's label uses its thresholds (``analysis_verdict.final_verdict``)."""
     m, t = cmap["metrics"], cmap["thresholds"]
     per = "; ".join(f"{src} ECE {v['ece']:.3f} (n={v['n']})"
                     for src, v in sorted(m.get("by_source", {}).items()))
+    noise = "; ".join(f"{v['ece_if_calibrated']['mean']:.3f} for {src}"
+                      for src, v in sorted(m.get("by_source", {}).items())
+                      if v.get("ece_if_calibrated"))
     d, i = t["distilled"], t["independent"]
     return (f"P(distilled) is calibrated on {cmap['trained_on']['pairs']} pairs of known lineage "
             f"({cmap['trained_on']['description']}), at their base rate of "
             f"{cmap['base_rate']:.2f}. Held out by pair ({m['scheme']}), its expected calibration "
-            f"error is {m['overall']['ece']:.3f} over 10 bins ({per}) and its Brier score "
-            f"{m['overall']['brier']:.3f}. It reads 'distilled' at P >= {d['probability']:.3g} "
-            f"({d['false_positives']} of {d['negatives']} held-out non-distilled cases above it) "
-            f"and 'independent' at P <= {i['probability']:.3g} ({i['false_negatives']} of "
-            f"{i['positives']} held-out distilled cases below it).")
+            f"error is {m['overall']['ece']:.3f} over 10 bins ({per}"
+            + (f"; a perfectly calibrated map would show about {noise} on these few pairs"
+               if noise else "") +
+            f") and its Brier score {m['overall']['brier']:.3f}. A 'distilled' label needs the "
+            f"test to reject and P >= {d['probability']:.3g} ({d['false_positives']} of "
+            f"{d['negatives']} held-out non-distilled cases reached it); without a rejection, "
+            f"P below that reads 'independent'. At P <= {i['probability']:.3g} distilled pairs "
+            f"were rare ({i['false_negatives']} of {i['positives']} held-out distilled cases).")
 
 
 def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, version: str,
@@ -228,9 +235,12 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
     sources = sorted({c.source for c in fit_cases})
     by_source = {}
     counts: dict[str, tuple[int, int]] = {}
+    noise_rng = np.random.default_rng([seed, 1])
     for src in sources:
         idx = [i for i, c in enumerate(fit_cases) if c.source == src]
         by_source[src] = cm.summarize(oos[idx], y[idx])
+        by_source[src]["ece_if_calibrated"] = cm.ece_if_calibrated(
+            oos[idx], y[idx], [groups[i] for i in idx], rng=noise_rng)
         counts[src] = (len({fit_cases[i].pair for i in idx}), len(idx))
     pairs: dict[str, dict[str, Any]] = {}
     for c in cases:

@@ -95,6 +95,26 @@ def summarize(p: Any, y: Any, n_bins: int = N_BINS) -> dict[str, Any]:
             "reliability": bins}
 
 
+def ece_if_calibrated(p: Any, y: Any, groups: list[str], *, rng: np.random.Generator,
+                      draws: int = 2000, n_bins: int = N_BINS) -> dict[str, Any]:
+    """How large the ECE of these predictions would be if the map were perfectly calibrated.
+
+    Labels are redrawn from the predictions themselves, once per pair (every case of a pair
+    shares the pair's label, drawn with the pair's mean probability), and the ECE recomputed.
+    With a few dozen pairs this is far from 0; ``p_value`` is the share of redraws whose ECE
+    reaches the observed one (small = miscalibration beyond sampling noise)."""
+    p, y = _arrays(p, y)
+    names = sorted(set(groups))
+    index = np.array([names.index(g) for g in groups])
+    mean_p = np.bincount(index, weights=p, minlength=len(names)) / np.bincount(index)
+    observed = expected_calibration_error(p, y, n_bins)
+    sims = np.array([expected_calibration_error(
+        p, (rng.random(len(names)) < mean_p)[index].astype(float), n_bins) for _ in range(draws)])
+    return {"mean": float(sims.mean()), "upper95": float(np.quantile(sims, 0.95)),
+            "p_value": float((1 + np.sum(sims >= observed)) / (1 + draws)), "draws": draws,
+            "labels": "redrawn once per pair from the pair's mean held-out probability"}
+
+
 def _upper95(k: int, n: int) -> float:
     """One-sided 95 % Clopper–Pearson upper bound of a rate seen k times in n."""
     return 1.0 if k >= n else float(sps.beta.ppf(0.95, k + 1, n - k))
@@ -144,9 +164,12 @@ def label_for(p: float, thresholds: dict[str, Any] | None) -> str | None:
 
 def format_summary(name: str, m: dict[str, Any]) -> str:
     auc = "n/a" if m.get("auc") is None else f"{m['auc']:.3f}"
+    ref = m.get("ece_if_calibrated")
+    noise = (f"; a perfectly calibrated map would show ECE {ref['mean']:.3f} on average here "
+             f"(95 % up to {ref['upper95']:.3f}; p = {ref['p_value']:.2f})" if ref else "")
     return (f"{name:<22} n={m['n']:<5} (distilled {m['n_distilled']}, not {m['n_not_distilled']})  "
             f"ECE={m['ece']:.3f}  Brier={m['brier']:.3f}  log-loss={m['log_loss']:.3f}  AUC={auc}\n"
-            f"{'':<22} bin counts (10 equal-width bins): {m['bin_counts']}")
+            f"{'':<22} bin counts (10 equal-width bins): {m['bin_counts']}{noise}")
 
 
 _STYLES = [("#D55E00", "o"), ("#0072B2", "s"), ("#009E73", "^"), ("#CC79A7", "D")]

@@ -117,8 +117,15 @@ CORPUS_CONTROLS = 5
 
 
 def _related(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Models that may not serve as controls for a reference: its same-model twins, its
-    documented students and their twins (a control must be independent of the reference)."""
+    """Models that share a documented training source with each model, so that neither may
+    control for the other: models that have a common ancestor along the documented
+    teacher → student edges (the model itself, its teachers, students and siblings, and
+    further up and down), with same-model pairs merged into one model.
+
+    A control must be independent of both the reference and the suspect: a control related
+    to the reference (its student, a sibling of the suspect) hides a real distillation, and
+    one related to the suspect (its teacher, a sibling) is closer to it for reasons unrelated
+    to the reference, which the suspect-centred comparison then counts against it."""
     twins: dict[str, set[str]] = {}
     for p in pairs:
         if p["label"] == "same_model":
@@ -126,13 +133,54 @@ def _related(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
             for m in group:
                 twins[m] = group
     same = lambda m: twins.get(m, {m})  # noqa: E731
+    node = lambda m: min(same(m))  # noqa: E731  (one name per same-model group)
+    parents: dict[str, set[str]] = {}
+    for p in pairs:
+        parents.setdefault(node(p["reference"]), set())
+        parents.setdefault(node(p["suspect"]), set())
+        if p["y"] == 1:
+            parents[node(p["suspect"])].add(node(p["reference"]))
+
+    def lineage(m: str) -> set[str]:  # the model and all its documented ancestors
+        seen, todo = {m}, [m]
+        while todo:
+            for q in parents.get(todo.pop(), ()):
+                if q not in seen:
+                    seen.add(q)
+                    todo.append(q)
+        return seen
+
+    up = {m: lineage(m) for m in parents}
     out: dict[str, set[str]] = {}
     for p in pairs:
-        for ref in same(p["reference"]):
-            bucket = out.setdefault(ref, set(same(ref)))
-            if p["y"] == 1:
-                bucket |= same(p["suspect"])
+        for m in (p["reference"], p["suspect"]):
+            if m not in out:
+                mine = up[node(m)]
+                out[m] = set().union(*(same(x) for x in parents if up[x] & mine))
     return out
+
+
+def organism_sources(name: str) -> frozenset[str]:
+    """The data a built-in organism was trained on, from its recipe (docs/zoo.md): its lab's
+    corpus, and for a student the student lab's prompts and responses plus, when its teacher
+    fraction is positive, everything its teacher was trained on."""
+    from .zoo import RECIPES
+
+    recipe = RECIPES[name]
+    if recipe["kind"] == "wrapped":
+        return organism_sources(recipe["of"])
+    own = frozenset({f"lab {recipe['lab_seed']}"})
+    if recipe["kind"] == "student" and recipe["fraction"] > 0:
+        return own | organism_sources(recipe["teacher"])
+    return own
+
+
+def unrelated_organisms(reference: str, suspect: str, pool: list[str]) -> list[str]:
+    """The organisms of ``pool`` that share no training source with either model: the only
+    ones that may control for the pair."""
+    related = organism_sources(reference) | organism_sources(suspect)
+    return [c for c in pool
+            if c not in {reference, suspect} and not organism_sources(c) & related]
 
 
 def stable_int(text: str) -> int:
@@ -146,8 +194,9 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
                  n_controls: int = CORPUS_CONTROLS, source: str = "corpus",
                  log: Callable[[str], None] | None = None) -> list[Case]:
     """Cases of corpus pairs, one answer per prompt, analysed as ``compare`` analyses replayed
-    corpus models.  Replicate r draws a control panel of ``n_controls`` models independent of
-    the reference (unless the pair lists its own) and a random subset of
+    corpus models.  Replicate r draws a control panel of ``n_controls`` models that share no
+    documented training source with the reference or the suspect (``_related``; unless the
+    pair lists its own controls) and a random subset of
     ``prompt_counts[r % len]`` shared prompts, so the map sees the range of panel and suite
     sizes it will meet."""
     import numpy as np

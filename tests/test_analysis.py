@@ -310,9 +310,11 @@ def test_final_label_combines_test_and_calibration():
     assert out["label"] == "inconclusive" and "disagree" in out["summary"]
     assert out["more_data_needed"] and out["label_from_test"] == "distilled"
     assert "distilled" not in out["summary"].split("so no verdict")[1]
-    # not rejected: independent only at or below the independent threshold
+    # not rejected and below the distilled threshold: independent ("no evidence"), with a
+    # reason when the probability is above the stricter independent threshold
     out = final_verdict(indep, _calibrated(0.2), has_controls=True)
-    assert out["label"] == "inconclusive" and "cannot be stated" in out["summary"]
+    assert out["label"] == "independent"
+    assert any("absence of evidence" in r for r in out["reasons"])
     out = final_verdict(indep, _calibrated(0.8), has_controls=True)
     assert out["label"] == "inconclusive" and "disagree" in out["summary"]
     # same model comes from the equality test; no controls never gives distilled
@@ -320,8 +322,8 @@ def test_final_label_combines_test_and_calibration():
     no_ctrl = dict(indep, label="independent")
     assert final_label(no_ctrl, _calibrated(0.99), False)[0] == "independent"
     # idempotent: applying it to a final verdict gives the same answer
-    once = dict(indep, **final_verdict(indep, _calibrated(0.2), has_controls=True))
-    assert final_verdict(once, _calibrated(0.2), has_controls=True)["label"] == "inconclusive"
+    once = dict(indep, **final_verdict(indep, _calibrated(0.8), has_controls=True))
+    assert final_verdict(once, _calibrated(0.8), has_controls=True)["label"] == "inconclusive"
     # a map without thresholds leaves the test's label
     label, reasons = final_label(student, {"probability_at_base_rate": 0.1}, True)
     assert label == "distilled" and "no thresholds" in reasons[-1]

@@ -107,6 +107,22 @@ def test_ece_separates_calibrated_from_miscalibrated_probabilities():
     assert cm.expected_calibration_error(p**3, y) > 0.15
 
 
+def test_ece_noise_reference_tells_sampling_noise_from_miscalibration():
+    """With 40 pairs a perfectly calibrated map still shows an ECE well above 0; the
+    reference says how much, and flags real miscalibration."""
+    rng = np.random.default_rng(3)
+    pair_p = rng.uniform(0.05, 0.95, size=40)
+    groups = [f"pair{i}" for i in range(40) for _ in range(3)]
+    p = np.repeat(pair_p, 3) + rng.normal(0, 0.03, size=120).clip(-0.04, 0.04)
+    y = np.repeat((rng.random(40) < pair_p).astype(float), 3)
+    calibrated = cm.ece_if_calibrated(p, y, groups, rng=np.random.default_rng(0), draws=400)
+    assert 0.04 < calibrated["mean"] < calibrated["upper95"] < 0.25
+    assert calibrated["p_value"] > 0.05
+    shifted = np.clip(p + 0.3, 0, 1)  # overconfident by 0.3 everywhere
+    wrong = cm.ece_if_calibrated(shifted, y, groups, rng=np.random.default_rng(0), draws=400)
+    assert cm.expected_calibration_error(shifted, y) > wrong["upper95"] and wrong["p_value"] < 0.01
+
+
 def test_thresholds_meet_their_error_rates_and_are_the_smallest_that_do():
     rng = np.random.default_rng(5)
     p = np.concatenate([rng.beta(2, 5, 200), rng.beta(5, 2, 200)])
