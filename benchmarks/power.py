@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fingerprint.analysis import ResponseSet, analyze  # noqa: E402
-from fingerprint.analysis_verdict import final_verdict  # noqa: E402
-from fingerprint.calibration import DEFAULT_CALIBRATION, apply_calibration  # noqa: E402
+from fingerprint.calibration import DEFAULT_CALIBRATION  # noqa: E402
 from fingerprint.collect.runner import probe_seed  # noqa: E402
 from fingerprint.errors import FingerprintError  # noqa: E402
+from fingerprint.pipeline import final_verdict_of  # noqa: E402
 from fingerprint.suite import Probe, Suite, load_suite  # noqa: E402
 from fingerprint.zoo import load_organism  # noqa: E402
 
@@ -128,11 +128,8 @@ def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], 
     analysis = analyze(data, seed=seed, alpha=alpha)
     verdict = dict(analysis["verdict"])
     test_label = verdict["label"]
-    if calibration:  # as pipeline.recompute: calibrate, then the final label of both
-        calibrated = apply_calibration(analysis.get("evidence", {}), verdict,
-                                       calibration_file=calibration, has_controls=True)
-        verdict.update(calibrated)
-        verdict.update(final_verdict(verdict, calibrated, has_controls=True))
+    if calibration:  # exactly what compare reports (pipeline.final_verdict_of)
+        verdict = final_verdict_of(analysis, has_controls=True, calibration=calibration)
     return {"suspect": comp.suspect, "label": verdict["label"], "label_from_test": test_label,
             "label_from_calibration": verdict.get("label_from_calibration"),
             "probability": verdict.get("probability_at_base_rate"),

@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="re-render report.md/html/plots from report.json")
     p.add_argument("dir", type=Path)
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf with headless Chromium (when installed)")
 
     p = sub.add_parser("probes", help="list or validate probe suites")
     probes_sub = p.add_subparsers(dest="probes_command", metavar="ACTION")
@@ -193,8 +195,9 @@ def _report(args: argparse.Namespace) -> int:
     from .pipeline import load_report, write_report
 
     report = load_report(args.dir)
-    write_report(args.dir, report)
-    print(f"re-rendered {args.dir / 'report.html'} and {args.dir / 'report.md'}")
+    write_report(args.dir, report, pdf=args.pdf)
+    pdf = " and report.pdf" if (args.dir / "report.pdf").is_file() and args.pdf else ""
+    print(f"re-rendered {args.dir / 'report.html'}, report.md{pdf}; manifest updated")
     return 0
 
 

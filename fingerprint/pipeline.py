@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -155,21 +156,31 @@ def analyze_run(run_dir: Path) -> dict[str, Any]:
             "has_controls": bool(controls)}
 
 
-def recompute(run_dir: Path, *, calibration: str | None = None,
-              prior: float | None = None) -> dict[str, Any]:
-    """Redo analysis, calibration and verdict from the run folder alone."""
+def final_verdict_of(analysis: dict[str, Any], *, has_controls: bool,
+                     calibration: str | None = None, prior: float | None = None) -> dict[str, Any]:
+    """The verdict a report states: the analysis' test-based verdict, calibrated, then the
+    final label of both (the one place this sequence is written down)."""
     from .analysis_verdict import final_verdict
     from .calibration import apply_calibration
 
-    result = analyze_run(run_dir)
-    analysis = result.pop("analysis")
-    verdict = dict(analysis.pop("verdict"))
-    probes = analysis.pop("probes")
+    verdict = dict(analysis["verdict"])
     calibrated = apply_calibration(analysis.get("evidence", {}), verdict,
                                    calibration_file=calibration, prior=prior,
-                                   has_controls=result["has_controls"])
+                                   has_controls=has_controls)
     verdict.update(calibrated)
-    verdict.update(final_verdict(verdict, calibrated, has_controls=result["has_controls"]))
+    verdict.update(final_verdict(verdict, calibrated, has_controls=has_controls))
+    return verdict
+
+
+def recompute(run_dir: Path, *, calibration: str | None = None,
+              prior: float | None = None) -> dict[str, Any]:
+    """Redo analysis, calibration and verdict from the run folder alone."""
+    result = analyze_run(run_dir)
+    analysis = result.pop("analysis")
+    verdict = final_verdict_of(analysis, has_controls=result["has_controls"],
+                               calibration=calibration, prior=prior)
+    del analysis["verdict"]
+    probes = analysis.pop("probes")
     return dict(result, analysis=analysis, probes=probes, verdict=verdict)
 
 
@@ -214,13 +225,16 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
     }
 
 
-def write_report(run_dir: Path, report: dict[str, Any]) -> str:
-    """Write report.json, the rendered reports and the manifest; return the manifest hash."""
+def write_report(run_dir: Path, report: dict[str, Any], *, pdf: bool = False) -> str:
+    """Write report.json, the rendered reports (and report.pdf when asked and Chromium is
+    installed) and the manifest; return the manifest hash."""
     from .report.manifest import write_manifest
-    from .report.render import write_report_files
+    from .report.render import render_pdf, write_report_files
 
     runfolder.write_json(run_dir / REPORT_FILE, report)
     write_report_files(report, run_dir)
+    if pdf and render_pdf(run_dir) is None:
+        print("fingerprint: no Chromium found; report.pdf not written", file=sys.stderr)
     return write_manifest(run_dir)
 
 
