@@ -139,7 +139,9 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
                      "probability.")
     p_dist = dist.get("p_value", verdict.get("p_value"))
     if controls and _num(p_dist) is not None:
-        p_text = (f"p = {fmt_p(p_dist)} against the panel of {len(controls)} control model"
+        p_shown = fmt_p(p_dist)
+        p_shown = p_shown if p_shown.startswith("<") else "= " + p_shown
+        p_text = (f"p {p_shown} against the panel of {len(controls)} control model"
                   f"{'s' if len(controls) != 1 else ''} (null hypothesis: the "
                   "suspect is no closer to the reference than independent models are).")
     elif not controls:
