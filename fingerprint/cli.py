@@ -276,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in getattr(exc, "problems", None) or getattr(exc, "mismatches", None) or []:
             print(f"  {line}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. `fingerprint probes list | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("fingerprint: interrupted; every sample received so far is stored — run the same "
               "command again to resume", file=sys.stderr)

@@ -151,5 +151,7 @@ def test_same_verdict_over_http(tmp_path, monkeypatch):
             s.server_close()
     assert over_http["verdict"]["label"] == in_process["verdict"]["label"] == "distilled"
     assert over_http["models"]["reference"]["served"]["models"] == ["teacher"]
+    assert (over_http["models"]["reference"]["served"]["system_fingerprints"]
+            == in_process["models"]["reference"]["served"]["system_fingerprints"])
     # Same seeds and batching over the wire: the very same answers, hence the same statistics.
     assert [p["p_value"] for p in over_http["probes"]] == [p["p_value"] for p in in_process["probes"]]

@@ -37,7 +37,7 @@ class ZooProvider(Provider):
             top_logprobs=request.top_logprobs or 0)
         latency = time.perf_counter() - started
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        fingerprint = "fp_" + self.organism.weights_sha256[:10]
+        fingerprint = self.organism.weights_sha256  # what `fingerprint serve` reports too
         request_id = "zoo-" + hashlib.sha256(
             f"{self.spec.model}:{request.seed}:{request.n}".encode()).hexdigest()[:16]
         out = []
