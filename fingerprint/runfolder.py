@@ -77,6 +77,21 @@ def write_responses(path: Path, lines: Iterable[dict[str, Any]]) -> int:
     return len(rows)
 
 
+_ROW_FIELDS = {"role": str, "model_spec": str, "model": dict, "key": str, "probe_id": str,
+               "probe_version": int, "sample_index": int, "request": dict, "response": dict}
+
+
+def _checked_row(row: Any, path: Path, number: int) -> dict[str, Any]:
+    """A response line with every field the analysis and verify read, of the right type."""
+    if not isinstance(row, dict):
+        raise RunFolderError(f"{path} line {number} is not a JSON object")
+    for name, kind in _ROW_FIELDS.items():
+        if not isinstance(row.get(name), kind):
+            raise RunFolderError(f"{path} line {number} lacks a valid '{name}' field "
+                                 "(the file was edited or is not a fingerprint run)")
+    return row
+
+
 def read_responses(path: Path) -> list[dict[str, Any]]:
     rows = []
     try:
@@ -84,9 +99,10 @@ def read_responses(path: Path) -> list[dict[str, Any]]:
             for number, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        rows.append(json.loads(line))
+                        row = json.loads(line)
                     except ValueError:
                         raise RunFolderError(f"{path} line {number} is not valid JSON") from None
+                    rows.append(_checked_row(row, path, number))
     except FileNotFoundError:
         raise RunFolderError(f"{path} is missing; is {path.parent} a fingerprint run folder?") from None
     return rows

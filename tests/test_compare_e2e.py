@@ -86,12 +86,15 @@ def _flip_one_byte(path: Path, offset: int) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("name", ["responses.jsonl", "report.json"])
-def test_verify_passes_then_names_a_changed_file(quickstart, name, capsys):
+@pytest.mark.parametrize("name, where", [("responses.jsonl", 0.5), ("responses.jsonl", 0.01),
+                                         ("responses.jsonl", 0.999), ("report.json", 0.5),
+                                         ("report.json", 0.02)])
+def test_verify_passes_then_names_a_changed_file(quickstart, name, where, capsys):
+    """Any single byte: inside a value, a field name, or the JSON syntax itself."""
     out, _ = quickstart
     assert main(["verify", str(out)]) == 0
     path = out / name
-    original = _flip_one_byte(path, len(path.read_bytes()) // 2)
+    original = _flip_one_byte(path, int(len(path.read_bytes()) * where))
     try:
         assert main(["verify", str(out)]) != 0
         assert f"MISMATCH {name}:" in capsys.readouterr().out
