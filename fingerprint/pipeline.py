@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import runfolder
 from .collect.runner import Target, collect, raise_if_short
-from .collect.store import Store, canonical_json
+from .collect.store import Store
 from .errors import FingerprintError
 from .models.registry import get_provider
 from .models.spec import ModelSpec, parse_spec
@@ -42,7 +42,6 @@ class RunRequest:
     prior: float | None = None
     command: str = ""
     progress: bool = True
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     budget: Any = None  # collect.budget.BudgetLimits; not part of the run's identity
 
 
@@ -255,10 +254,6 @@ def compare(request: RunRequest) -> dict[str, Any]:
                                "run `fingerprint verify DIR` to check them and recompute the verdict")
     write_report(request.out, report)
     return report
-
-
-def dumps(value: Any) -> str:
-    return canonical_json(value)
 
 
 def load_report(run_dir: Path) -> dict[str, Any]:

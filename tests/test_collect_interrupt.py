@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fakes.loopback import FakeOpenAIApp, LoopbackServer
+from fakes.store_probe import stored_count as _count
 from fingerprint.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,16 +24,6 @@ probes:
   - {id: a, family: f, rationale: r, max_tokens: 8, messages: [{role: user, content: "Say a."}]}
   - {id: b, family: f, rationale: r, max_tokens: 8, messages: [{role: user, content: "Say b."}]}
 """
-
-
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as con:
-            return int(con.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")

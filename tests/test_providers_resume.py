@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fakes.loopback import FakeOpenAIApp, LoopbackServer
+from fakes.store_probe import stored_count as _count
 from fingerprint.collect.runner import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.models import parse_spec
@@ -44,16 +44,6 @@ def _probes():
     return tuple(Probe(id=f"p{i}", family="f", version=1, rationale="r",
                        messages=({"role": "user", "content": f"question {i}"},))
                  for i in range(PROBES))
-
-
-def _count(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as con:
-            return int(con.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

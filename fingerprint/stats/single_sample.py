@@ -23,6 +23,20 @@ METHOD = ("per-prompt cosine similarity to the reference, suspect minus control,
           "similarity to the reference minus its similarity to the control")
 
 
+def _kernel_matrices(grams: Sequence[np.ndarray], n_controls: int) -> np.ndarray:
+    """The per-prompt kernel matrices (reference, suspect, controls) as one validated array."""
+    if n_controls < 1:
+        raise ValueError("the single-sample path needs at least one control")
+    size = n_controls + 2
+    out = np.empty((len(grams), size, size))
+    for p, g in enumerate(grams):
+        g = np.asarray(g, dtype=np.float64)
+        if g.shape != (size, size):
+            raise ValueError(f"prompt {p}: expected a {(size, size)} kernel matrix, got {g.shape}")
+        out[p] = g
+    return out
+
+
 def single_sample_differences(grams: Sequence[np.ndarray], n_controls: int) -> np.ndarray:
     """Per-prompt, per-control lineage differences, shape ``(P, K)``.
 
@@ -36,14 +50,8 @@ def single_sample_differences(grams: Sequence[np.ndarray], n_controls: int) -> n
     Exchanging S and C_k flips the sign of d_k, so d_k has mean zero when they are
     exchangeable.
     """
-    if n_controls < 1:
-        raise ValueError("the single-sample path needs at least one control")
     out = np.empty((len(grams), n_controls))
-    for p, g in enumerate(grams):
-        g = np.asarray(g, dtype=np.float64)
-        if g.shape != (n_controls + 2, n_controls + 2):
-            raise ValueError(f"prompt {p}: expected a {(n_controls + 2,) * 2} kernel matrix, "
-                             f"got {g.shape}")
+    for p, g in enumerate(_kernel_matrices(grams, n_controls)):
         for k in range(n_controls):
             c = 2 + k
             others = [2 + j for j in range(n_controls) if j != k]
@@ -61,16 +69,8 @@ def suspect_centred_differences(grams: Sequence[np.ndarray], n_controls: int) ->
     It is the second half of the intersection–union test (as ``d'`` in
     :mod:`fingerprint.stats.relative`): a suspect that is a mixture of many sources is
     about as similar to every control as to the reference, and is not called distilled."""
-    if n_controls < 1:
-        raise ValueError("the single-sample path needs at least one control")
-    out = np.empty((len(grams), n_controls))
-    for p, g in enumerate(grams):
-        g = np.asarray(g, dtype=np.float64)
-        if g.shape != (n_controls + 2, n_controls + 2):
-            raise ValueError(f"prompt {p}: expected a {(n_controls + 2,) * 2} kernel matrix, "
-                             f"got {g.shape}")
-        out[p] = g[1, 0] - g[1, 2:]
-    return out
+    g = _kernel_matrices(grams, n_controls)
+    return g[:, 1, 0:1] - g[:, 1, 2:]
 
 
 def is_single_sample(sizes: Sequence[Sequence[int]]) -> bool:
