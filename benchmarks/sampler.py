@@ -5,13 +5,15 @@ while the server answers every request after exactly ``latency`` seconds.  The i
 is c / latency requests per second; the table shows achieved ÷ ideal, i.e. how much of
 the concurrency the sampler turns into throughput.  The server runs in its own process
 (a plain asyncio HTTP/1.1 keep-alive server), so it does not compete with the sampler
-for the interpreter lock.  ``--baseline`` adds, for comparison, a bare asyncio socket
-client against the same server: the ceiling this machine allows any Python client.
+for the interpreter lock.  ``--baseline`` adds, for comparison, two clients with none
+of the sampler's work against the same server: a bare asyncio socket client (the ceiling
+this machine allows any Python client) and aiohttp on its own (what the HTTP library the
+sampler sends through reaches by itself).
 
 ``--prefill N`` instead measures the client's own overhead per sample (planning the work
 and storing each answer) with an empty store and with N unrelated samples already in it.
 
-    python benchmarks/sampler.py --latency 0.05 --concurrency 1 8 32 64 --baseline
+    python benchmarks/sampler.py --latency 0.05 --concurrency 1 8 16 32 64 --baseline --repeat 5
     python benchmarks/sampler.py --prefill 50000
 """
 
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -133,6 +137,24 @@ async def _bare(port: int, concurrency: int, requests: int) -> float:
     return time.perf_counter() - started
 
 
+async def _aiohttp_alone(port: int, concurrency: int, requests: int) -> float:
+    import aiohttp
+
+    body = {"model": "bench", "messages": [{"role": "user", "content": "q"}]}
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    left = [requests]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+        async def worker() -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                async with s.post(url, json=body) as resp:
+                    json.loads(await resp.read())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+
 def _row(concurrency: int, requests: int, wall: float, latency: float) -> dict[str, float]:
     achieved, ideal = requests / wall, concurrency / latency
     return {"concurrency": concurrency, "requests": requests, "wall_s": wall,
@@ -168,12 +190,30 @@ def overhead(prefill: int, samples: int = 2000) -> dict[str, float]:
             "us_per_sample": 1e6 * wall / max(1, result.samples_new)}
 
 
+def _measure_all(port: int, args: argparse.Namespace, c: int) -> dict[str, float]:
+    """The sampler, then (with ``--baseline``) the two bare clients, at concurrency ``c``."""
+    total = args.rounds * c
+    row = measure(port, args.latency, c, total)
+    if args.baseline:
+        for name, client in (("bare", _bare), ("aiohttp", _aiohttp_alone)):
+            wall = asyncio.run(client(port, c, total))
+            row[f"{name}_efficiency"] = _row(c, total, wall, args.latency)["efficiency"]
+    return row
+
+
+def _median_row(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over repeated runs (the machine's noise is the point of repeating)."""
+    return {key: float(np.median([r[key] for r in rows])) for key in rows[0]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency", type=float, default=0.05, help="server latency in seconds")
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
     ap.add_argument("--rounds", type=int, default=16,
                     help="requests per concurrency slot (total = rounds × concurrency)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="measure each concurrency this many times and print the medians")
     ap.add_argument("--baseline", action="store_true",
                     help="also time a bare asyncio socket client against the same server")
     ap.add_argument("--prefill", type=int, nargs="?", const=50000,
@@ -195,21 +235,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server latency {args.latency * 1000:.0f} ms (separate process)")
         print(f"{'conc':>5} {'requests':>8} {'wall s':>7} {'achieved/s':>10} {'ideal/s':>8} "
               f"{'ach/ideal':>9} {'cpu ms/req':>10}"
-              + (f" {'bare/ideal':>10}" if args.baseline else ""))
+              + (f" {'bare/ideal':>10} {'aiohttp/ideal':>13}" if args.baseline else ""))
     with ServerProcess(args.latency) as server:
         measure(server.port, args.latency, 1, 1)  # warm-up: lazy imports, the CA bundle
         for c in args.concurrency:
-            row = measure(server.port, args.latency, c, args.rounds * c)
-            if args.baseline:
-                wall = asyncio.run(_bare(server.port, c, args.rounds * c))
-                row["bare_efficiency"] = _row(c, args.rounds * c, wall, args.latency)["efficiency"]
+            row = _median_row([_measure_all(server.port, args, c) for _ in range(args.repeat)])
             if args.json:
                 print(json.dumps(row))
             else:
-                print(f"{c:>5} {row['requests']:>8} {row['wall_s']:>7.2f} "
+                print(f"{c:>5} {row['requests']:>8.0f} {row['wall_s']:>7.2f} "
                       f"{row['achieved_rps']:>10.1f} {row['ideal_rps']:>8.1f} "
                       f"{row['efficiency']:>9.2f} {row['cpu_ms_per_request']:>10.2f}"
-                      + (f" {row['bare_efficiency']:>10.2f}" if args.baseline else ""))
+                      + (f" {row['bare_efficiency']:>10.2f} {row['aiohttp_efficiency']:>13.2f}"
+                         if args.baseline else ""))
     return 0
 
 

@@ -29,6 +29,10 @@ from .limits import EndpointLimits, endpoint_limits
 from .store import Store, StoredSample, sample_key
 
 DEFAULT_CONCURRENCY = 8
+# A lane's workers start this far apart (64 workers: 63 ms).  Started together, their
+# requests leave and come back in one burst; the answers then queue behind each other in
+# the event loop, and a server with steady latency keeps the burst together forever.
+START_SPACING = 0.001  # seconds
 COMMIT_INTERVAL = 0.02  # seconds: at most 50 store commits a second (see _Run.store_job)
 
 
@@ -89,6 +93,7 @@ class _Job:
     target: Target
     probe: Probe
     indices: tuple[int, ...]
+    keys: tuple[str, ...]  # the store key of each sample index
     logical: dict[str, Any]
     request: ChatRequest
 
@@ -124,7 +129,8 @@ def _plan(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: 
                                    max_tokens=request.max_tokens, top_p=request.top_p,
                                    seed=probe_seed(seed, _seed_name(probe.id, target.draw),
                                                    batch[0]), n=len(batch))
-                jobs.append(_Job(target, probe, batch, logical, wire))
+                jobs.append(_Job(target, probe, batch, tuple(keys[i] for i in batch),
+                                 logical, wire))
     return jobs
 
 
@@ -167,8 +173,7 @@ class _Run:
         provider = job.target.provider
         ident = provider.identity
         rows = []
-        for index, completion in zip(job.indices, completions):
-            key = sample_key(ident, job.probe.id, job.probe.version, job.logical, index)
+        for index, key, completion in zip(job.indices, job.keys, completions):
             rows.append((key, ident, StoredSample(
                 key, provider.spec.raw, job.probe.id, job.probe.version, index,
                 dict(job.logical, n=job.request.n, seed_sent=job.request.seed),
@@ -230,8 +235,10 @@ class _Lane:
         await self.run.sleep(wait)
         self.queue.put_nowait(item)
 
-    async def worker(self) -> None:
+    async def worker(self, start_delay: float = 0.0) -> None:
         run = self.run
+        if start_delay:
+            await asyncio.sleep(start_delay)
         while True:
             item = await self.queue.get()
             if item is None:
@@ -276,7 +283,8 @@ class _Lane:
         if self.outstanding == 0:
             return
         try:
-            await asyncio.gather(*(self.worker() for _ in range(self.concurrency)))
+            await asyncio.gather(*(self.worker(k * START_SPACING)
+                                   for k in range(self.concurrency)))
         finally:
             for task in list(self._timers):
                 task.cancel()

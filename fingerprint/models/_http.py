@@ -5,7 +5,7 @@ timeouts, truncated and malformed bodies, and bodies the provider's parser rejec
 Waits are jittered exponential backoff (tenacity), never shorter than what the server
 asked for (:func:`fingerprint.models._retry.server_wait`).  A server wait longer than
 ``max_retry_wait`` is not slept through here: the error carries ``retry_after`` so the
-caller can reschedule.  Keys live only in the client's default headers; every message,
+caller can reschedule.  Keys live only in the request headers built here; every message,
 recorded body and header copy goes through :func:`redact`.
 """
 
@@ -42,7 +42,6 @@ T = TypeVar("T")
 ATTEMPT_GATE: contextvars.ContextVar[Any] = contextvars.ContextVar("fingerprint_attempt_gate",
                                                                    default=None)
 RETRY_STATUSES = frozenset({408, 409, 429})
-SHARD_CONNECTIONS = 8  # connections per httpx pool (see HttpTransport.__init__)
 USER_AGENT = "fingerprint/0.1 (python-httpx)"
 
 
@@ -136,6 +135,53 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ProviderError) and exc.retryable
 
 
+def _env_proxy(url: str) -> httpx.Proxy | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``, …).
+
+    Read once per pool: aiohttp's own ``trust_env`` re-reads the environment and the netrc
+    file on every request, which cost more than the exchange itself at high concurrency."""
+    parts = urlsplit(url)
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    return httpx.Proxy(proxy) if proxy else None
+
+
+def _aiohttp_transport(url: str, pool_size: int) -> httpx.AsyncBaseTransport:
+    """httpx's transport interface over one aiohttp connection pool of ``pool_size``."""
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+
+    ssl_context = _ssl_context()
+
+    def session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=pool_size, ssl=ssl_context))
+
+    return AiohttpTransport(verify=ssl_context, proxy=_env_proxy(url), client=session)
+
+
+def _describe_failure(exc: Exception, url: str, timeout: float) -> str:
+    """One line on a failed exchange.  The aiohttp transport maps a dropped connection to
+    ``ConnectTimeout``; its cause tells the two apart."""
+    import aiohttp
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if isinstance(cause, (aiohttp.ClientConnectorError, httpx.ConnectError)):
+        return f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server running?"
+    if isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
+                          aiohttp.ClientOSError, httpx.RemoteProtocolError, httpx.ReadError,
+                          ConnectionError)):
+        return (f"{url} closed the connection or sent a truncated body "
+                f"({type(cause).__name__}: {cause})")
+    if isinstance(exc, httpx.TimeoutException):
+        return (f"no answer from {url} within {timeout:g} s ({type(exc).__name__}); "
+                "raise the target option timeout if the model is slow")
+    if isinstance(exc, httpx.DecodingError):
+        return f"{url} sent a body that cannot be decoded ({exc})"
+    return f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server running?"
+
+
 class HttpTransport:
     """POST JSON to one server with retries.  One instance per provider (per endpoint)."""
 
@@ -160,50 +206,45 @@ class HttpTransport:
         self._clock = clock
         self._wait = _Wait(np.random.default_rng(zlib.crc32(label.encode()) if seed is None
                                                  else seed), backoff_initial, backoff_max)
-        # httpcore's pool walks every connection it holds on each request and each release
-        # (and polls each idle socket), so one pool of 64 connections spends most of its time
-        # on bookkeeping: throughput at 64 in flight fell to 1/20 of the ideal.  Small pools,
-        # each request sent through the least busy one, keep that walk short.
         self._pool_size = max(1, int(pool_size))
-        self._shard_size = min(self._pool_size, SHARD_CONNECTIONS)
-        self._clients: list[httpx.AsyncClient] = []
-        self._direct: list[httpx.AsyncBaseTransport | None] = []
-        self._busy: list[int] = []
-        self._ssl: Any = None
+        self._url = display_url(self.base_url)
+        # Parsed once: building an httpx request from strings costs as much CPU as sending it.
+        self._headers = httpx.Headers({
+            "host": httpx.URL(self.base_url).netloc.decode("ascii"), "user-agent": USER_AGENT,
+            "accept": "application/json", "content-type": "application/json", **self._auth})
+        self._urls: dict[str, httpx.URL] = {}
+        self._timeouts = {"connect": min(self.timeout, 10.0), "read": self.timeout,
+                          "write": self.timeout, "pool": None}
+        self._open: httpx.AsyncBaseTransport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"HttpTransport({display_url(self.base_url)!r}, label={self.label!r})"
+        return f"HttpTransport({self._url!r}, label={self.label!r})"
 
-    # -- client lifecycle ---------------------------------------------------------------
-    def _new_client(self) -> httpx.AsyncClient:
-        headers = {"user-agent": USER_AGENT, "accept": "application/json", **self._auth}
-        limits = httpx.Limits(max_connections=self._shard_size,
-                              max_keepalive_connections=self._shard_size)
-        if self._ssl is None and self._transport is None:
-            self._ssl = _ssl_context()
-        # Without a proxy the request goes straight to the transport: the client's cookie,
-        # auth, redirect and hook machinery (none of which a JSON POST here uses) cost a
-        # third of the client CPU per request.  With a proxy in the environment the client
-        # builds its own transports and routes each request (NO_PROXY and all); httpx
-        # ignores the environment's proxies when it is handed a transport.
-        transport = self._transport
-        if transport is None and not urllib.request.getproxies():
-            transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits)
-        client = httpx.AsyncClient(
-            base_url=self.base_url + "/", headers=headers, transport=transport,
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0), pool=None),
-            limits=limits, verify=self._ssl if self._ssl is not None else True,
-            follow_redirects=False, trust_env=True)
-        self._direct.append(transport)
-        return client
+    # -- connection pool lifecycle ------------------------------------------------------
+    def _pool(self) -> httpx.AsyncBaseTransport:
+        """The transport for the running event loop (a pool is bound to the loop it opened in).
 
-    async def _post(self, index: int, path: str, body: dict[str, Any]) -> httpx.Response:
-        client, direct = self._clients[index], self._direct[index]
-        if direct is None:
-            return await client.post(path, json=body)
-        request = client.build_request("POST", path, json=body)
-        response = await direct.handle_async_request(request)
+        Requests are httpx requests either way; by default they travel over aiohttp's
+        connection pool (``httpx-aiohttp``), whose C parser and pool cost a fraction of the
+        CPU of httpcore's per request: at 64 requests in flight httpcore's pool spends
+        most of its time walking its connections.  Proxies come from the environment
+        (``HTTPS_PROXY``, ``NO_PROXY``, …) as with httpx.
+        """
+        loop = asyncio.get_running_loop()
+        if self._open is None or self._loop is not loop:
+            self._open = self._transport or _aiohttp_transport(self.base_url, self._pool_size)
+            self._loop = loop
+        return self._open
+
+    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx.URL(f"{self.base_url}/{path}")
+        request = httpx.Request("POST", url, headers=self._headers,
+                                content=json.dumps(body).encode(),
+                                extensions={"timeout": self._timeouts})
+        response = await self._pool().handle_async_request(request)
         response.request = request
         try:
             await response.aread()
@@ -211,31 +252,13 @@ class HttpTransport:
             await response.aclose()
         return response
 
-    def _pick_client(self) -> int:
-        """Index of the least busy pool, opening another while all are full."""
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or any(c.is_closed for c in self._clients):
-            self._clients, self._busy, self._direct, self._loop = [], [], [], loop
-        if self._clients:
-            best = min(range(len(self._clients)), key=self._busy.__getitem__)
-            if self._busy[best] < self._shard_size or \
-                    len(self._clients) * self._shard_size >= self._pool_size:
-                return best
-        self._clients.append(self._new_client())
-        self._busy.append(0)
-        return len(self._clients) - 1
-
-    def _get_client(self) -> httpx.AsyncClient:
-        return self._clients[self._pick_client()]
-
     async def aclose(self) -> None:
-        clients, self._clients, self._busy, self._direct = self._clients, [], [], []
-        for client in clients:
-            if not client.is_closed:
-                try:
-                    await client.aclose()
-                except RuntimeError:  # the loop it was bound to is gone
-                    pass
+        pool, self._open = self._open, None
+        if pool is not None and pool is not self._transport:
+            try:
+                await pool.aclose()
+            except RuntimeError:  # the loop it was bound to is gone
+                pass
 
     # -- errors -------------------------------------------------------------------------
     def fail(self, message: str, *, retryable: bool = False, status: int | None = None,
@@ -259,7 +282,7 @@ class HttpTransport:
         hint = headers.get("x-should-retry", "").lower()
         if hint in ("true", "false"):
             retryable = hint == "true"
-        msg = f"{display_url(self.base_url)} answered HTTP {status}: {error_message(text)}"
+        msg = f"{self._url} answered HTTP {status}: {error_message(text)}"
         if status in (401, 403):
             msg += (f"; check the key in {self.key_var}" if self.key_var
                     else "; this server wants a key: pass the target option key_env")
@@ -272,33 +295,13 @@ class HttpTransport:
                          retry_after=wait if retryable else None)
 
     # -- one attempt --------------------------------------------------------------------
-    async def _attempt(self, path: str, body: dict[str, Any], attempt: int) -> HttpResult:
-        index = self._pick_client()
-        client = self._clients[index]
-        self._busy[index] += 1
-        try:
-            return await self._exchange(index, path, body, attempt)
-        finally:
-            if index < len(self._busy) and self._clients[index] is client:
-                self._busy[index] -= 1
-
-    async def _exchange(self, index: int, path: str, body: dict[str, Any],
-                        attempt: int) -> HttpResult:
-        url = display_url(self.base_url)
+    async def _exchange(self, path: str, body: dict[str, Any], attempt: int) -> HttpResult:
         problem: str | None = None
         t0 = time.perf_counter()
         try:
-            resp = await self._post(index, path.lstrip("/"), body)
-        except httpx.TimeoutException as exc:
-            problem = (f"no answer from {url} within {self.timeout:g} s ({type(exc).__name__}); "
-                       "raise the target option timeout if the model is slow")
-        except httpx.RemoteProtocolError as exc:
-            problem = (f"{url} closed the connection or sent a truncated body "
-                       f"({type(exc).__name__}: {exc})")
-        except httpx.TransportError as exc:
-            problem = f"cannot reach {url} ({type(exc).__name__}: {exc}); is the server running?"
-        except httpx.DecodingError as exc:
-            problem = f"{url} sent a body that cannot be decoded ({exc})"
+            resp = await self._post(path.lstrip("/"), body)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            problem = _describe_failure(exc, self._url, self.timeout)
         if problem is not None:
             raise self.fail(problem, retryable=True)
         latency = time.perf_counter() - t0
@@ -348,7 +351,7 @@ class HttpTransport:
         if gate is not None:
             await gate.before_attempt()
         try:
-            result = await self._attempt(path, body, number)
+            result = await self._exchange(path, body, number)
             return parse(result) if parse is not None else result
         except ProviderError as exc:
             if gate is not None:
