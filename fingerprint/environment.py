@@ -10,8 +10,9 @@ from typing import Any
 
 from . import __version__
 
-_PACKAGES = ("numpy", "scipy", "httpx", "datasets", "matplotlib", "jinja2", "pyyaml", "tenacity",
-             "aiolimiter", "platformdirs", "onnxruntime", "tokenizers")
+_PACKAGES = ("numpy", "scipy", "httpx", "httpx-aiohttp", "aiohttp", "datasets", "matplotlib",
+             "jinja2", "pyyaml", "tenacity", "aiolimiter", "platformdirs", "onnxruntime",
+             "tokenizers")
 
 
 def git_revision() -> str | None:
