@@ -42,7 +42,12 @@ from fingerprint.calibration_pairs import (CORPUS_CONTROLS, corpus_cases, live_e
                                           stable_int, unrelated_organisms)
 
 FEATURES = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
-VERSION = "1.0.0"
+# The public pairs are gathered twice: with small control panels (what a live run brings) and
+# with every eligible corpus model as control (what a replayed corpus can bring); each design
+# is its own segment of the map (``calibration_fit.segment_of``).
+PUBLIC_DESIGNS = {"public": ("public pairs", CORPUS_CONTROLS),
+                  "public-wide": ("public pairs, wide panels", None)}
+VERSION = "1.1.0"
 NAME = "fingerprint-default-v1"
 
 # (reference, suspect, label, kind); label 1 distilled, 0 not, None same model (not fitted)
@@ -124,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--evidence-dir", default=str(ROOT / "reports" / "calibration"),
                     help="evidence caches (organisms.json, public.json): read when present")
     ap.add_argument("--regather", action="store_true", help="recompute the evidence caches")
-    ap.add_argument("--only", choices=["organisms", "public"], help="gather one source and stop")
+    ap.add_argument("--only", choices=["organisms", *PUBLIC_DESIGNS],
+                    help="gather one source and stop")
     ap.add_argument("--out", default=str(ROOT / "fingerprint" / "data" / "calibration-v1.json"))
     ap.add_argument("--plot", default=str(ROOT / "docs" / "calibration-reliability.png"))
     args = ap.parse_args(argv)
@@ -146,11 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "organisms"):
         cases += gather("organisms", lambda have: zoo_cases(args.zoo_replicates, args.zoo_controls,
                                                             args.seed, log, have))
-    if args.only in (None, "public") and args.corpus and args.pairs:
-        pairs = [dict(p, source="public pairs") for p in read_pairs(args.pairs)]
-        cases += gather("public", lambda have: have or corpus_cases(args.corpus, pairs, seed=args.seed,
-                                                       replicates=args.corpus_replicates, log=log,
-                                                       prompt_counts=counts))
+    for name, (source, n_controls) in PUBLIC_DESIGNS.items():
+        if args.only in (None, name) and args.corpus and args.pairs:
+            pairs = [dict(p, source=source) for p in read_pairs(args.pairs)]
+            cases += gather(name, lambda have, pairs=pairs, n=n_controls: have or corpus_cases(
+                args.corpus, pairs, seed=args.seed, replicates=args.corpus_replicates, log=log,
+                prompt_counts=counts, n_controls=n))
     if args.only:
         return 0
     cmap = build_calibration(cases, FEATURES, name=NAME, version=VERSION, seed=args.seed, extra={
@@ -158,10 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                                                 f"{args.zoo_controls} controls drawn per seed among "
                                                 "organisms sharing no training source with the "
                                                 "reference or the suspect",
-                              "public pairs": f"one answer per prompt, {CORPUS_CONTROLS} "
-                                              "controls sharing no documented training source "
-                                              "with the reference or the suspect, "
-                                              f"{args.corpus_prompts} prompts"},
+                              **{source: f"one answer per prompt, {n or 'every eligible model as'} "
+                                         "controls sharing no documented training source with "
+                                         "the reference or the suspect, "
+                                         f"{args.corpus_prompts} prompts"
+                                 for source, n in PUBLIC_DESIGNS.values()}},
         "created_by": "benchmarks/calibration.py",
     })
     out = Path(args.out)

@@ -8,10 +8,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .analysis_probe import ProbeData
-from .analysis_verdict import TestSummary, decide
+from .analysis_verdict import TestSummary, decide, decide_lineage
 from .stats.bootstrap import mean_ci
 from .stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
 from .stats import single_sample
+from .calibration_fit import WIDE_PANEL
+from .lineage import METHOD, lineage_score
 
 NOTE = ("One answer per prompt per model: within-model variation cannot be estimated, so there "
         "is no per-prompt test and no equality test; evidence is pooled across prompts ({m}).")
@@ -94,7 +96,7 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         fam_sim.append({"family": fam, "reference_self": None, "suspect": float(g[:, 1, 0].mean()),
                         "controls": [float(g[:, 2 + k, 0].mean()) for k in range(K)],
                         "control_names": names[2:]})
-    return {
+    out = {
         "single_sample": True, "probes": probes, "families": families,
         "tests": {"distillation": {"statistic": panel.statistic if panel else None,
                                    "p_value": panel.p_value if panel else None,
@@ -136,3 +138,25 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         "verdict": decide(summary, alpha),
         "method_note": NOTE.format(m=single_sample.METHOD),
     }
+    out["evidence"].update(_lineage_evidence(pdata, full, K, rng))
+    z, p = out["evidence"]["lineage_z"], out["evidence"]["lineage_p"]
+    if K >= WIDE_PANEL and z is not None:
+        out["verdict"] = decide_lineage(summary, z, p, alpha)
+        out["tests"]["distillation_lineage"] = {
+            "statistic": z, "p_value": p, "decides": True,
+            "method": "rank of the suspect's lineage score among the controls' (exact under "
+                      "exchangeability; " + METHOD + ")"}
+    return out
+
+
+def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
+                      rng: np.random.Generator) -> dict[str, Any]:
+    """The corpus lineage score (:mod:`fingerprint.lineage`) on this run's own panel and
+    prompts: how far the suspect sits above the controls, in units of their spread.  Drawn
+    last from ``rng`` (its prompt split), so the other statistics keep their random draws."""
+    if K < 2 or len(full) < 4:
+        return {"lineage_z": None, "lineage_p": None}
+    answers = [[pdata[i].texts[int(pdata[i].groups[m][0])] for i in full] for m in range(K + 2)]
+    res = lineage_score(answers[0], answers[1], answers[2:],
+                        seed=int(rng.integers(2**31 - 1)))
+    return {"lineage_z": res.score, "lineage_p": res.p_value}

@@ -83,9 +83,48 @@ ALPHA_EQUALITY = 0.01
 def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     """The test-based verdict dict (without ``probability``, which calibration adds; the
     final label combines both in :func:`final_verdict`)."""
-    out = _decide(s, alpha)
+    return _finish(_decide(s, alpha), s, alpha)
+
+
+def _finish(out: dict[str, Any], s: TestSummary, alpha: float) -> dict[str, Any]:
     out.update(alpha=alpha, alpha_equality=ALPHA_EQUALITY, test_statistic=s.t_distill, n_probes_tested=s.n_distill_probes,
                compared=_what(s), single_sample=s.single_sample, label_from_test=out["label"])
+    return out
+
+
+LINEAGE_TEST = "lineage rank"
+
+
+def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str, Any]:
+    """The test-based verdict of a one-answer run with a wide control panel.
+
+    Requiring the suspect to be closer to the reference than *every one* of dozens of
+    controls (the relative test) almost never rejects: some control always lands close by
+    chance.  With a wide panel the test is instead the rank of the suspect's lineage score
+    among the controls' (:mod:`fingerprint.lineage`): exact when the suspect is just another
+    independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
+    k = s.n_controls
+    above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect
+    what = _what(s)
+    reasons = ["one answer per prompt per model: within-model variation is not estimable, so "
+               "there is no equality test",
+               f"lineage score over {s.n_probes} prompts: z = {z:.2f} against the spread of {k} "
+               f"controls; {above} of them at or above the suspect, rank p = {_fmt_p(p)}"]
+    lead = (f"Compared {what} with one answer per prompt. On the lineage score (how much more the "
+            f"suspect's answers follow the reference's than the controls' do)")
+    if p < alpha:
+        label = "distilled"
+        summary = (f"{lead} the suspect ranks above {k - above} of the {k} controls (p = "
+                   f"{_fmt_p(p)}), as expected after training on the reference's outputs. A "
+                   f"same-model relation cannot be told apart without repeated samples.")
+    else:
+        label = "independent"
+        summary = (f"{lead} the suspect does not stand out from the controls: {above} of the "
+                   f"{k} score as high or higher (p = {_fmt_p(p)}).")
+    out = {"label": label, "p_value": p, "p_value_equality": None, "summary": summary,
+           "reasons": reasons, "more_data_needed": None, "test": LINEAGE_TEST}
+    out = _finish(out, s, alpha)
+    out.update(test_statistic=z, n_probes_tested=s.n_probes)
     return out
 
 
@@ -297,6 +336,9 @@ def _more_probes(test: dict[str, Any]) -> str:
     """How much more data would let the test (and with it the calibrated evidence) decide."""
     t, n, alpha = test.get("test_statistic"), test.get("n_probes_tested") or 0, test.get("alpha", 0.05)
     unit = "prompts" if test.get("single_sample") else "probes"
+    if test.get("test") == LINEAGE_TEST:
+        return ("more prompts, or more controls unrelated to both models (with K controls the "
+                "rank test cannot go below p = 1/(K+1))")
     need = _probes_needed(t, n, alpha)
     if need is not None and need > n:
         return (f"about {need} {unit} (80 % power of the test at the observed effect), or more "
@@ -351,10 +393,13 @@ def final_verdict(test_verdict: dict[str, Any], calibrated: dict[str, Any], *,
                            "evidence like this, so this is absence of evidence, not proof")
         return dict(keep, reasons=reasons + ["the test and the calibrated probability agree"])
     more = _more_probes(test_verdict)
+    lineage = test_verdict.get("test") == LINEAGE_TEST
     if rejects:
         why = ("the test rejects but the calibrated probability is below the distilled threshold")
-        summary = (f"Compared {what}. The relative test found the suspect closer to the reference "
-                   f"than every control and closer to it than to any control (p = {p_test} < {alpha}), but the calibrated "
+        found = ("The lineage rank test placed the suspect above the controls"
+                 if lineage else "The relative test found the suspect closer to the reference "
+                 "than every control and closer to it than to any control")
+        summary = (f"Compared {what}. {found} (p = {p_test} < {alpha}), but the calibrated "
                    f"probability of distillation, {p:.2f}, is below the {t_dist:.2f} at which "
                    f"pairs of known lineage were called distilled with a stated false-positive "
                    f"rate. The two disagree, so no verdict is given; collect {more}.")
@@ -362,9 +407,11 @@ def final_verdict(test_verdict: dict[str, Any], calibrated: dict[str, Any], *,
         why = ("the calibrated probability reaches the distilled threshold but the test does not "
                "reject")
         summary = (f"Compared {what}. The calibrated probability of distillation is {p:.2f}, "
-                   f"above the distilled threshold {t_dist:.2f}, but the relative test did not find "
-                   f"the suspect significantly closer to the reference than the controls (p = "
-                   f"{p_test}). The two disagree, so no verdict is given; collect {more}.")
+                   f"above the distilled threshold {t_dist:.2f}, but "
+                   + ("the lineage rank test did not place the suspect significantly above the "
+                      "controls" if lineage else "the relative test did not find the suspect "
+                      "significantly closer to the reference than the controls")
+                   + f" (p = {p_test}). The two disagree, so no verdict is given; collect {more}.")
     return {"label": "inconclusive", "reasons": reasons + [why], "summary": summary,
             "more_data_needed": more, "label_from_test": label}
 

@@ -92,12 +92,19 @@ def _metrics_digest(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in metrics.items() if k != "by_kind"}
 
 
+# When a map has no segment for a run's kind, the nearest kind it has, in this order.
+_FALLBACK = {"single_sample_wide": ("single_sample",), "single_sample": ("single_sample_wide",),
+             "multi_sample": ()}
+
+
 def select_segment(cmap: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
-    """The part of a map for this kind of run: one answer per prompt or several."""
+    """The part of a map for this kind of run (several answers per probe, or one answer per
+    prompt with a small or a wide control panel), else the nearest part it has."""
     segments = cmap.get("segments") or {}
     seg = segment_of(evidence)
-    if seg in segments:
-        return dict(cmap, **segments[seg])
+    for name in (seg, *_FALLBACK[seg]):
+        if name in segments:
+            return dict(cmap, **segments[name])
     return dict(cmap)
 
 
@@ -116,6 +123,20 @@ def _headline_error(metrics: dict[str, Any] | None) -> dict[str, Any]:
     return {"ece": overall.get("ece"), "ece_bins": overall.get("ece_bins"),
             "bin_counts": overall.get("bin_counts"), "brier": overall.get("brier"),
             "cv_scheme": (metrics or {}).get("scheme")}
+
+
+def _panel_note(cmap: dict[str, Any], evidence: dict[str, Any]) -> str | None:
+    """A note when the run has fewer controls than any case the map was fitted on: statistics
+    standardised against a small panel are noisier, so the probability is less reliable."""
+    fitted = (cmap.get("trained_on") or {}).get("controls_per_case") \
+        if isinstance(cmap.get("trained_on"), dict) else None
+    k = _number(evidence.get("n_controls"))
+    if not fitted or k is None or k <= 0 or k >= fitted[0]:
+        return None
+    sizes = f"{fitted[0]}" if fitted[0] == fitted[1] else f"{fitted[0]}–{fitted[1]}"
+    return (f"this run has {int(k)} control models; the calibration was fitted on panels of "
+            f"{sizes}, so its probability is less reliable here "
+            "(add controls, or calibrate on panels like yours with `fingerprint calibrate`)")
 
 
 def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
@@ -153,6 +174,9 @@ def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
     if fitted_on and fitted_on != segment_of(evidence):
         out["calibration_note"] = (f"this calibration was fitted on {SEGMENT_TEXT[fitted_on]} "
                                    f"only; this run is one of {SEGMENT_TEXT[segment_of(evidence)]}")
+    note = _panel_note(cmap, evidence)
+    if note:
+        out["calibration_note"] = "; ".join(filter(None, [out.get("calibration_note"), note]))
     if not has_controls:
         # Without controls there is no distillation evidence: the likelihood ratio is 1 and
         # the probability stays at the prior.

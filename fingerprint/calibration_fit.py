@@ -30,11 +30,18 @@ from .errors import CalibrationError
 #   most reference-like control repeats the reference's identity claims and its random-choice
 #   biases (inherited quirks: specific to the reference, unlike overall closeness, which also
 #   rises for any model trained on a mix of sources);
-# * effect_standardized: t / sqrt(n), the per-prompt effect (one-answer runs have no quirks).
+# * effect_standardized: t / sqrt(n), the per-prompt effect (one-answer runs have no quirks);
+# * lineage_z: the corpus lineage score of the run's own panel (fingerprint.lineage), which
+#   needs a wide panel: its standardisation is against the controls' spread.
 DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
     "multi_sample": ("distill_t_min", "identity_agreement_diff", "choice_agreement_diff"),
     "single_sample": ("distill_t_min", "effect_standardized"),
+    "single_sample_wide": ("lineage_z",),
 }
+# One-answer runs with at least this many controls are calibrated apart, on the lineage score:
+# the smallest panel on which it was measured to separate the public pairs (held-out AUC 0.86
+# with 20 controls, 0.76 with 5; docs/calibration.md).
+WIDE_PANEL = 20
 DEFAULT_RIDGE = 1.0
 MAX_LOPO_PAIRS = 60
 GROUPED_FOLDS = 10
@@ -253,6 +260,8 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
         p_same = final.probability(feature_matrix(held, features))
         same = {"cases": len(held), "pairs": len({c.pair for c in held}),
                 "mean_probability": float(p_same.mean()), "min_probability": float(p_same.min())}
+    panels = [c.evidence.get("n_controls") for c in fit_cases]
+    panels = [int(k) for k in panels if isinstance(k, (int, float)) and not isinstance(k, bool)]
     cmap: dict[str, Any] = {
         "name": name, "version": version,
         "method": ("logistic regression with non-negative coefficients (monotone in every "
@@ -263,7 +272,10 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
         "seed": seed,
         "trained_on": {"pairs": len({c.pair for c in fit_cases}), "cases": len(fit_cases),
                        "distilled_cases": int(y.sum()), "description": _sources_text(counts),
-                       "list": sorted(pairs.values(), key=lambda e: (e["source"], e["pair"]))},
+                       "list": sorted(pairs.values(), key=lambda e: (e["source"], e["pair"])),
+                       # control-panel sizes of the fitted cases: a run with a smaller panel
+                       # gets a calibration_note (its statistics are noisier than the map's)
+                       "controls_per_case": [min(panels), max(panels)] if panels else None},
         "metrics": {"scheme": scheme, "overall": cm.summarize(oos, y), "by_source": by_source,
                     "by_kind": _by_kind(fit_cases, oos, thresholds), "same_model": same},
         "thresholds": thresholds,
@@ -277,12 +289,20 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
 SEGMENT_FIELDS = ("segment", "features", "coefficients", "intercept", "standardize", "clip", "base_rate",
                   "trained_on", "metrics", "thresholds", "held_out", "plain_summary")
 SEGMENT_TEXT = {"multi_sample": "runs with several answers per probe (live or built-in models)",
-                "single_sample": "runs with one answer per prompt (replayed public corpora)"}
+                "single_sample": "runs with one answer per prompt (replayed public corpora) "
+                                 f"and fewer than {WIDE_PANEL} controls",
+                "single_sample_wide": "runs with one answer per prompt (replayed public "
+                                      f"corpora) and {WIDE_PANEL} or more controls"}
 
 
 def segment_of(evidence: dict[str, Any]) -> str:
-    """Evidence from one answer per prompt is calibrated apart: its statistic is another one."""
-    return "single_sample" if evidence.get("single_sample") else "multi_sample"
+    """Evidence from one answer per prompt is calibrated apart (its statistic is another
+    one), and so are such runs with a wide control panel (they carry the lineage score)."""
+    if not evidence.get("single_sample"):
+        return "multi_sample"
+    k = evidence.get("n_controls")
+    wide = isinstance(k, (int, float)) and not isinstance(k, bool) and k >= WIDE_PANEL
+    return "single_sample_wide" if wide else "single_sample"
 
 
 def build_calibration(cases: Sequence[Case], features: dict[str, Sequence[str]], *, name: str,
@@ -298,7 +318,7 @@ def build_calibration(cases: Sequence[Case], features: dict[str, Sequence[str]],
         groups.setdefault(segment_of(c.evidence), []).append(c)
     maps = {seg: dict(build_map(cs, features[seg], name=name, version=version, seed=seed,
                                 ridge=ridge), segment=seg) for seg, cs in sorted(groups.items())}
-    top = dict(maps.get("multi_sample") or maps["single_sample"])
+    top = dict(maps.get("multi_sample") or next(iter(maps.values())))
     if len(maps) > 1:
         top["segments"] = {seg: {k: m[k] for k in SEGMENT_FIELDS} for seg, m in maps.items()}
         top["plain_summary"] = " ".join(f"For {SEGMENT_TEXT[seg]}: {m['plain_summary']}"

@@ -191,10 +191,11 @@ def stable_int(text: str) -> int:
 
 def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
                  replicates: int = CORPUS_REPLICATES, prompt_counts: tuple[int, ...] = CORPUS_PROMPTS,
-                 n_controls: int = CORPUS_CONTROLS, source: str = "corpus",
+                 n_controls: int | None = CORPUS_CONTROLS, source: str = "corpus",
                  log: Callable[[str], None] | None = None) -> list[Case]:
     """Cases of corpus pairs, one answer per prompt, analysed as ``compare`` analyses replayed
-    corpus models.  Replicate r draws a control panel of ``n_controls`` models that share no
+    corpus models.  Replicate r draws a control panel of ``n_controls`` models (None: every
+    eligible model) that share no
     documented training source with the reference or the suspect (``_related``; unless the
     pair lists its own controls) and a random subset of
     ``prompt_counts[r % len]`` shared prompts, so the map sees the range of panel and suite
@@ -217,7 +218,8 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
             raise CalibrationError(f"pair {pair_id(pair)} has no eligible control in {corpus}")
         rng = np.random.default_rng([seed, stable_int(pair_id(pair))])
         for r in range(replicates):
-            controls = sorted(rng.choice(pool, size=min(n_controls, len(pool)), replace=False).tolist()) \
+            size = len(pool) if n_controls is None else min(n_controls, len(pool))
+            controls = sorted(rng.choice(pool, size=size, replace=False).tolist()) \
                 if not pair.get("controls") else pool
             shared = data.shared_prompts([ref, sus, *controls])
             size = min(prompt_counts[r % len(prompt_counts)], len(shared))

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ref", required=True, metavar="SPEC", help="reference model, e.g. zoo/teacher")
     p.add_argument("--suspect", required=True, metavar="SPEC", help="suspect model")
     p.add_argument("--control", action="append", default=[], metavar="SPEC",
-                   help="independent control model (repeat; needed for a distillation verdict)")
+                   help="independent control model (repeat; needed for a distillation verdict; "
+                        "replay/CORPUS#* adds every other model of a corpus)")
     _add_sampling(p, "fingerprint-run")
     p.add_argument("--calibration", metavar="FILE",
                    help="calibration map made by `fingerprint calibrate` (default: the built-in one)")

@@ -50,9 +50,27 @@ def roles_for(ref: str, suspect: str, controls: list[str],
     """Parse the compare command's specs into (role, spec) pairs, applying per-role options."""
     options = options or {}
     named = [("reference", ref), ("suspect", suspect)]
+    controls = _expand_controls(controls, [ref, suspect])
     named += [(f"control {i}", c) for i, c in enumerate(controls, 1)]
     return [(role, parse_spec(text, options.get(role.replace(" ", "")) or options.get(role)))
             for role, text in named]
+
+
+def _expand_controls(controls: list[str], named: list[str]) -> list[str]:
+    """``replay/CORPUS#*`` stands for every model of that corpus the run does not already
+    name: the wide panel the single-sample calibration is fitted on (docs/calibration.md).
+    Check that none of them shares the reference's or the suspect's lineage."""
+    out: list[str] = []
+    for text in controls:
+        if text.startswith("replay/") and text.endswith("#*"):
+            from .corpus import load_corpus
+
+            source = text[len("replay/"):-2]
+            out += [spec for spec in (f"replay/{source}#{m}" for m in load_corpus(source).models)
+                    if spec not in named and spec not in out and spec not in controls]
+        else:
+            out.append(text)
+    return out
 
 
 def resolve_suite(path: str | None, specs: list[ModelSpec]) -> Suite:

@@ -136,10 +136,16 @@ def test_shipped_map_meets_the_acceptance_error_and_says_what_it_means():
     assert "pair" in m["scheme"]
 
 
-@pytest.mark.xfail(strict=True, reason="known shortfall: held-out ECE on the 40 public pairs is "
-                   "0.111 against the 0.10 target (a calibrated map would show 0.105 on average "
-                   "on so few pairs; see docs/calibration.md)")
-def test_shipped_map_meets_the_public_pairs_target():
+def test_shipped_map_meets_the_public_pairs_target_with_wide_panels():
+    m = load_calibration(DEFAULT_CALIBRATION)[0]["metrics"]["by_source"]
+    wide = m["public pairs, wide panels"]
+    assert wide["ece"] <= 0.10 and sum(wide["bin_counts"]) == wide["n"] == 160
+
+
+@pytest.mark.xfail(strict=True, reason="known shortfall: with 5 controls per case the held-out "
+                   "ECE on the 40 public pairs is 0.111 against the 0.10 target (a calibrated "
+                   "map would show 0.105 on average on so few pairs; see docs/calibration.md)")
+def test_shipped_map_meets_the_public_pairs_target_with_small_panels():
     m = load_calibration(DEFAULT_CALIBRATION)[0]["metrics"]
     assert m["by_source"]["public pairs"]["ece"] <= 0.10
 
@@ -184,7 +190,8 @@ def test_calibration_cases_use_only_controls_unrelated_to_both_models():
     if not pairs_file.is_file():
         pytest.skip("the public corpora are not beside the clone")
     related = _related(read_pairs(pairs_file))
-    for case in json.loads((EVIDENCE / "public.json").read_text())["cases"]:
-        ref, sus = case["pair"].split(" -> ")
-        kin = related.get(ref, {ref}) | related.get(sus, {sus})
-        assert not set(case["info"]["controls"]) & kin, case["pair"]
+    for design in ("public.json", "public-wide.json"):
+        for case in json.loads((EVIDENCE / design).read_text())["cases"]:
+            ref, sus = case["pair"].split(" -> ")
+            kin = related.get(ref, {ref}) | related.get(sus, {sus})
+            assert not set(case["info"]["controls"]) & kin, case["pair"]

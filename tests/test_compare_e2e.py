@@ -17,7 +17,8 @@ import pytest
 
 from fingerprint.cli import main
 
-CONTROLS = ["--control", "zoo/independent-a", "--control", "zoo/independent-b"]
+CONTROLS = ["--control", "zoo/independent-a", "--control", "zoo/independent-b",
+            "--control", "zoo/independent-c"]
 
 
 def compare(out: Path, *args: str) -> dict:
@@ -50,7 +51,8 @@ def test_report_json_contract(quickstart):
     models = report["models"]
     assert models["reference"]["spec"] == "zoo/teacher"
     assert models["suspect"]["spec"] == "zoo/student-100"
-    assert [c["spec"] for c in models["controls"]] == ["zoo/independent-a", "zoo/independent-b"]
+    assert [c["spec"] for c in models["controls"]] == ["zoo/independent-a", "zoo/independent-b",
+                                                     "zoo/independent-c"]
     assert {"requests_made", "responses_reused"} <= set(report["collection"])
     assert len(report["probes"]) == report["suite"]["probes"] >= 60
     assert all("p_value" in p and "id" in p for p in report["probes"])

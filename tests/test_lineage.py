@@ -102,3 +102,21 @@ def test_combined_score_is_standardised_against_controls():
     assert abs(cs.mean()) < 1e-9 and cs.std(ddof=1) == pytest.approx(1.0)
     assert res.score > cs.max()  # the student beats every control
     assert res.p_value == pytest.approx(1 / 11) and res.method.startswith("lineage-v2")
+
+
+def test_rank_p_value_is_uniform_when_the_suspect_is_just_another_lab():
+    """The wide-panel verdict rejects on the rank p-value: with the suspect drawn exactly like
+    the controls, P(p <= a) must be about a (resolution 1/(K+1))."""
+    from scipy import stats
+
+    reps, k = 120, 19
+    ps = []
+    for seed in range(reps):
+        ref, _student, indep, controls = _panel(100 + seed, n_prompts=10, n_controls=k)
+        ps.append(lineage_score(ref, indep, controls, seed=seed).p_value)
+    ps = np.array(ps)
+    assert set(np.round(ps * (k + 1)).astype(int)) <= set(range(1, k + 2))
+    for level in (0.1, 0.25, 0.5):  # exact levels of a rank p-value with K + 1 = 20
+        hits = int(np.sum(ps <= level + 1e-9))
+        lo, hi = stats.binom.ppf([0.0005, 0.9995], reps, level)
+        assert lo <= hits <= hi, (level, hits)

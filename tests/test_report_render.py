@@ -217,6 +217,10 @@ def test_limitations_for_a_thin_run(report: dict) -> None:
     texts = " ".join(d["title"] + " " + d["text"] for d in derive_limitations(r))
     assert "Only 1 control model" in texts and "Only 3 samples per probe" in texts
     assert "Uncalibrated probability" in texts
+    assert "One answer per prompt" not in texts
+    r["analysis"]["single_sample"] = True
+    one = [d for d in derive_limitations(r) if d["title"] == "One answer per prompt"]
+    assert len(one) == 1 and "no equality test" in one[0]["text"]
 
 
 def test_model_family_groups_relatives() -> None:

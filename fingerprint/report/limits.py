@@ -144,7 +144,13 @@ def _sampling(report: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     coll = report.get("collection") or {}
     n = coll.get("samples_per_probe")
-    if isinstance(n, int) and n < MIN_SAMPLES:
+    if (report.get("analysis") or {}).get("single_sample"):
+        out.append({"title": "One answer per prompt",
+                    "text": "With one answer per prompt and model there is no equality test: the "
+                            "reference itself served under another name cannot be told from a "
+                            "model trained on its outputs, and both read as distilled. Collect "
+                            "several answers per probe to separate them."})
+    elif isinstance(n, int) and n < MIN_SAMPLES:
         out.append({"title": "Few samples per probe",
                     "text": f"Only {n} samples per probe and model: per-probe tests have little power "
                             "and choice distributions are coarse."})

@@ -119,12 +119,18 @@ def _model_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def deciding_test(tests: dict[str, Any]) -> dict[str, Any]:
+    """The distillation test the verdict used: the lineage rank test for one-answer runs with
+    a wide panel, else the relative test."""
+    return tests.get("distillation_lineage") or tests.get("distillation") or {}
+
+
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
     verdict = report.get("verdict") or {}
     label = str(verdict.get("label") or "inconclusive")
     title, headline = VERDICTS.get(label, (one_line(label, 40), "See the evidence below."))
     analysis = report.get("analysis") or {}
-    dist = (analysis.get("tests") or {}).get("distillation") or {}
+    dist = deciding_test(analysis.get("tests") or {})
     controls = (report.get("models") or {}).get("controls") or []
     cal = verdict.get("calibration") or {}
     prob = verdict.get("probability")
@@ -245,7 +251,7 @@ def _method(report: dict[str, Any]) -> dict[str, Any]:
         "entries": items, "text": text, "embedder": emb_text,
         "correction": one_line(method.get("correction") or "", 600) if isinstance(method, dict) else "",
         "adjusted": any(p.get("p_adjusted") is not None for p in report.get("probes") or []),
-        "distillation": one_line((tests.get("distillation") or {}).get("method") or "", 600),
+        "distillation": one_line(deciding_test(tests).get("method") or "", 600),
         "equality": one_line((tests.get("equality") or {}).get("method") or "", 600),
         "calibration": {k: one_line(cal.get(k), 300) for k in
                         ("name", "version", "sha256", "trained_on")} if cal else {},
