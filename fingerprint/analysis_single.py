@@ -8,7 +8,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .analysis_probe import ProbeData
-from .analysis_verdict import TestSummary, decide, decide_lineage
+from .analysis_verdict import (LINEAGE_TEST, TestSummary, decide, describe_comparison,
+                               finish_test_verdict, fmt_p)
 from .stats.bootstrap import mean_ci
 from .stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
 from .stats import single_sample
@@ -160,3 +161,36 @@ def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
     res = lineage_score(answers[0], answers[1], answers[2:],
                         seed=int(rng.integers(2**31 - 1)))
     return {"lineage_z": res.score, "lineage_p": res.p_value}
+
+
+def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str, Any]:
+    """The test-based verdict of a one-answer run with a wide control panel.
+
+    Requiring the suspect to be closer to the reference than *every one* of dozens of
+    controls (the relative test) almost never rejects: some control always lands close by
+    chance.  With a wide panel the test is instead the rank of the suspect's lineage score
+    among the controls' (:mod:`fingerprint.lineage`): exact when the suspect is just another
+    independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
+    k = s.n_controls
+    above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect
+    what = describe_comparison(s)
+    reasons = ["one answer per prompt per model: within-model variation is not estimable, so "
+               "there is no equality test",
+               f"lineage score over {s.n_probes} prompts: z = {z:.2f} against the spread of {k} "
+               f"controls; {above} of them at or above the suspect, rank p = {fmt_p(p)}"]
+    lead = (f"Compared {what} with one answer per prompt. On the lineage score (how much more the "
+            f"suspect's answers follow the reference's than the controls' do)")
+    if p < alpha:
+        label = "distilled"
+        summary = (f"{lead} the suspect ranks above {k - above} of the {k} controls (p = "
+                   f"{fmt_p(p)}), as expected after training on the reference's outputs. A "
+                   f"same-model relation cannot be told apart without repeated samples.")
+    else:
+        label = "independent"
+        summary = (f"{lead} the suspect does not stand out from the controls: {above} of the "
+                   f"{k} score as high or higher (p = {fmt_p(p)}).")
+    out = {"label": label, "p_value": p, "p_value_equality": None, "summary": summary,
+           "reasons": reasons, "more_data_needed": None, "test": LINEAGE_TEST}
+    out = finish_test_verdict(out, s, alpha)
+    out.update(test_statistic=z, n_probes_tested=s.n_probes)
+    return out

@@ -71,7 +71,7 @@ def _probes_needed(t: float | None, n: int, alpha: float) -> int | None:
     return int(math.ceil(max(need, n + 1)))
 
 
-def _fmt_p(p: float | None) -> str:
+def fmt_p(p: float | None) -> str:
     if p is None:
         return "n/a"
     return f"{p:.2g}" if p >= 1e-4 else f"{p:.1e}"
@@ -83,52 +83,19 @@ ALPHA_EQUALITY = 0.01
 def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     """The test-based verdict dict (without ``probability``, which calibration adds; the
     final label combines both in :func:`final_verdict`)."""
-    return _finish(_decide(s, alpha), s, alpha)
+    return finish_test_verdict(_decide(s, alpha), s, alpha)
 
 
-def _finish(out: dict[str, Any], s: TestSummary, alpha: float) -> dict[str, Any]:
+def finish_test_verdict(out: dict[str, Any], s: TestSummary, alpha: float) -> dict[str, Any]:
     out.update(alpha=alpha, alpha_equality=ALPHA_EQUALITY, test_statistic=s.t_distill, n_probes_tested=s.n_distill_probes,
-               compared=_what(s), single_sample=s.single_sample, label_from_test=out["label"])
+               compared=describe_comparison(s), single_sample=s.single_sample, label_from_test=out["label"])
     return out
 
 
 LINEAGE_TEST = "lineage rank"
 
 
-def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str, Any]:
-    """The test-based verdict of a one-answer run with a wide control panel.
-
-    Requiring the suspect to be closer to the reference than *every one* of dozens of
-    controls (the relative test) almost never rejects: some control always lands close by
-    chance.  With a wide panel the test is instead the rank of the suspect's lineage score
-    among the controls' (:mod:`fingerprint.lineage`): exact when the suspect is just another
-    independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
-    k = s.n_controls
-    above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect
-    what = _what(s)
-    reasons = ["one answer per prompt per model: within-model variation is not estimable, so "
-               "there is no equality test",
-               f"lineage score over {s.n_probes} prompts: z = {z:.2f} against the spread of {k} "
-               f"controls; {above} of them at or above the suspect, rank p = {_fmt_p(p)}"]
-    lead = (f"Compared {what} with one answer per prompt. On the lineage score (how much more the "
-            f"suspect's answers follow the reference's than the controls' do)")
-    if p < alpha:
-        label = "distilled"
-        summary = (f"{lead} the suspect ranks above {k - above} of the {k} controls (p = "
-                   f"{_fmt_p(p)}), as expected after training on the reference's outputs. A "
-                   f"same-model relation cannot be told apart without repeated samples.")
-    else:
-        label = "independent"
-        summary = (f"{lead} the suspect does not stand out from the controls: {above} of the "
-                   f"{k} score as high or higher (p = {_fmt_p(p)}).")
-    out = {"label": label, "p_value": p, "p_value_equality": None, "summary": summary,
-           "reasons": reasons, "more_data_needed": None, "test": LINEAGE_TEST}
-    out = _finish(out, s, alpha)
-    out.update(test_statistic=z, n_probes_tested=s.n_probes)
-    return out
-
-
-def _what(s: TestSummary) -> str:
+def describe_comparison(s: TestSummary) -> str:
     return (f"{s.n_probes} probes, reference vs suspect"
             + (f" and {s.n_controls} control model(s)" if s.n_controls else ", no controls"))
 
@@ -138,7 +105,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     more: str | None = None
     a_eq = ALPHA_EQUALITY
     power_shown = bool(s.controls_eq_p) and all(p is not None and p < a_eq for p in s.controls_eq_p)
-    what = _what(s)
+    what = describe_comparison(s)
     if s.n_probes == 0 or (s.p_eq is None and s.p_distill is None):
         label = "inconclusive"
         reasons.append("no probe had enough answers from every model for a test")
@@ -151,7 +118,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
         return _single(s, alpha, what)
     eq_rejected = s.p_eq is not None and s.p_eq < a_eq
     if s.p_eq is not None:
-        reasons.append(f"equality test suspect vs reference: p = {_fmt_p(s.p_eq)} "
+        reasons.append(f"equality test suspect vs reference: p = {fmt_p(s.p_eq)} "
                        f"({'rejected' if eq_rejected else 'not rejected'} at alpha = {a_eq})")
     if s.n_controls:
         n_rej = sum(1 for p in s.controls_eq_p if p is not None and p < a_eq)
@@ -160,7 +127,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     if s.p_distill is not None:
         reasons.append(f"relative test (suspect closer to the reference than every control is, "
                        f"and closer to the reference than to every control, "
-                       f"{s.n_distill_probes} probes): p = {_fmt_p(s.p_distill)}")
+                       f"{s.n_distill_probes} probes): p = {fmt_p(s.p_distill)}")
         hub = _hub_reason(s, alpha)
         if hub:
             reasons.append(hub)
@@ -169,7 +136,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
             if power_shown:
                 label = "same_model"
                 summary = (f"Compared {what}. The suspect's answers could not be told apart from "
-                           f"the reference's (p = {_fmt_p(s.p_eq)}), while the same test told every "
+                           f"the reference's (p = {fmt_p(s.p_eq)}), while the same test told every "
                            f"control apart from the reference at this budget. The suspect behaves "
                            f"like the reference itself (e.g. a wrapper or resale), not merely a "
                            f"student of it; the test's false-rejection rate is {a_eq:.0%}.")
@@ -178,13 +145,13 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                 more = ("more samples per probe: the equality test could not even tell all "
                         "controls from the reference, so it lacks power at this budget")
                 summary = (f"Compared {what}. The suspect was not distinguishable from the "
-                           f"reference (p = {_fmt_p(s.p_eq)}), but neither were some controls, so "
+                           f"reference (p = {fmt_p(s.p_eq)}), but neither were some controls, so "
                            f"the test lacks power here. Collect more samples per probe.")
         else:
             if s.eq_min_p is not None and s.eq_min_p < a_eq:
                 label = "same_model"
                 summary = (f"Compared {what}. The suspect's answers could not be told apart from "
-                           f"the reference's (p = {_fmt_p(s.p_eq)}). Without control models no "
+                           f"the reference's (p = {fmt_p(s.p_eq)}). Without control models no "
                            f"distillation verdict is possible, and the test's power to tell two "
                            f"different models apart was not demonstrated; add controls to check.")
             else:
@@ -195,7 +162,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
         return _out(label, s, summary, reasons, more)
     if not s.n_controls:
         summary = (f"Compared {what}. The suspect answers differently from the reference "
-                   f"(p = {_fmt_p(s.p_eq)}), so it is not the same model. Without control models "
+                   f"(p = {fmt_p(s.p_eq)}), so it is not the same model. Without control models "
                    f"no distillation verdict is possible: whether it was trained on the "
                    f"reference's outputs cannot be tested; add independent controls.")
         reasons.append("no controls: 'independent' here means only 'not the same model'")
@@ -204,14 +171,14 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     if s.p_distill is not None and s.p_distill < alpha:
         summary = (f"Compared {what}. The suspect differs from the reference but is closer to it "
                    f"than every control is, and closer to it than to any control ({eff}; p = "
-                   f"{_fmt_p(s.p_distill)}), as expected if it was trained on the reference's "
+                   f"{fmt_p(s.p_distill)}), as expected if it was trained on the reference's "
                    f"outputs. The test's false-positive rate against independent models as close "
                    f"as the controls is at most {alpha:.0%}.")
         return _out("distilled", s, summary, reasons, None)
     if _sibling_blocks(s, alpha):
         summary = (f"Compared {what}. The suspect differs from the reference and is closer to it "
-                   f"than every control is (p = {_fmt_p(s.p_reference_centred)}), but not closer to "
-                   f"it than to every control (p = {_fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
+                   f"than every control is (p = {fmt_p(s.p_reference_centred)}), but not closer to "
+                   f"it than to every control (p = {fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
         return _out("inconclusive", s, summary, reasons, "controls unrelated to both the reference "
                     "and the suspect (not the suspect's base model or siblings)")
     need = _probes_needed(s.t_distill, s.n_distill_probes, alpha)
@@ -219,7 +186,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     if power_shown:
         hub = _hub_sentence(s, alpha)
         summary = (f"Compared {what}. The suspect is not the reference and is not significantly "
-                   f"closer to it than to the controls ({eff}; p = {_fmt_p(s.p_distill)}), while "
+                   f"closer to it than to the controls ({eff}; p = {fmt_p(s.p_distill)}), while "
                    f"the tests told models apart at this budget.{hub}{lean}")
         return _out("independent", s, summary, reasons,
                     f"about {need} probes for 80 % power at the observed effect" if need else None)
@@ -227,7 +194,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
             else "more samples per probe: the equality test did not tell every control from the reference")
     summary = (f"Compared {what}. The suspect is not the reference, but the data cannot tell "
                f"whether it is closer to the reference than the controls ({eff}; p = "
-               f"{_fmt_p(s.p_distill)}), and the tests did not separate every control from the "
+               f"{fmt_p(s.p_distill)}), and the tests did not separate every control from the "
                f"reference at this budget. Collect more data.")
     return _out("inconclusive", s, summary, reasons, more)
 
@@ -263,8 +230,8 @@ def _hub_sentence(s: TestSummary, alpha: float) -> str:
 def _hub_reason(s: TestSummary, alpha: float) -> str | None:
     if s.p_reference_centred is None or s.p_suspect_centred is None:
         return None
-    text = (f"closer to the reference than every control is: p = {_fmt_p(s.p_reference_centred)}; "
-            f"closer to the reference than to every control: p = {_fmt_p(s.p_suspect_centred)}")
+    text = (f"closer to the reference than every control is: p = {fmt_p(s.p_reference_centred)}; "
+            f"closer to the reference than to every control: p = {fmt_p(s.p_suspect_centred)}")
     if _is_hub(s, alpha) and not s.suspect_near_controls:
         text += (" (the suspect is near every model, as a model trained on a mix of sources is; "
                  "that alone is not evidence of training on the reference)")
@@ -292,27 +259,27 @@ def _single(s: TestSummary, alpha: float, what: str) -> dict[str, Any]:
                    f"samples per probe.")
         return _out("inconclusive", s, summary, reasons, "control models or several samples per probe")
     reasons.append(f"relative similarity over {s.n_distill_probes} prompts, every control: "
-                   f"p = {_fmt_p(s.p_distill)}")
+                   f"p = {fmt_p(s.p_distill)}")
     hub = _hub_reason(s, alpha)
     if hub:
         reasons.append(hub)
     if s.p_distill < alpha:
         summary = (f"Compared {what} with one answer per prompt. The suspect's answers are more "
                    f"similar to the reference's than every control's are, and more similar to the "
-                   f"reference's than to any control's (p = {_fmt_p(s.p_distill)}), as expected after training on its outputs. A "
+                   f"reference's than to any control's (p = {fmt_p(s.p_distill)}), as expected after training on its outputs. A "
                    f"same-model relation cannot be told apart without repeated samples.")
         return _out("distilled", s, summary, reasons, None)
     if _sibling_blocks(s, alpha):
         summary = (f"Compared {what} with one answer per prompt. The suspect is more "
-                   f"reference-like than every control (p = {_fmt_p(s.p_reference_centred)}), but "
+                   f"reference-like than every control (p = {fmt_p(s.p_reference_centred)}), but "
                    f"not more like the reference than like every control (p = "
-                   f"{_fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
+                   f"{fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
         return _out("inconclusive", s, summary, reasons, "controls unrelated to both the reference "
                     "and the suspect")
     need = _probes_needed(s.t_distill, s.n_distill_probes, alpha)
     hub = _hub_sentence(s, alpha)
     summary = (f"Compared {what} with one answer per prompt. The suspect is not significantly "
-               f"more reference-like than the controls (p = {_fmt_p(s.p_distill)}).{hub}")
+               f"more reference-like than the controls (p = {fmt_p(s.p_distill)}).{hub}")
     return _out("independent", s, summary, reasons,
                 f"about {need} prompts for 80 % power at the observed effect" if need else None)
 
@@ -378,7 +345,7 @@ def final_verdict(test_verdict: dict[str, Any], calibrated: dict[str, Any], *,
         keep["reasons"].append("the calibration states no thresholds, so the label is the test's")
         return keep
     what = test_verdict.get("compared") or "the models"
-    p_test = _fmt_p(test_verdict.get("p_value"))
+    p_test = fmt_p(test_verdict.get("p_value"))
     alpha = test_verdict.get("alpha", 0.05)
     cal = (f"calibrated probability of distillation {p:.2f} at the calibration's base rate "
            f"(distilled at >= {t_dist:.2f}, independent at <= {t_ind:.2f})")

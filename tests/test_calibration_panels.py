@@ -108,7 +108,8 @@ def _summary(k: int):
 
 
 def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so():
-    from fingerprint.analysis_verdict import decide_lineage, final_verdict
+    from fingerprint.analysis_single import decide_lineage
+    from fingerprint.analysis_verdict import final_verdict
 
     k = 60
     top = decide_lineage(_summary(k), z=3.1, p=1 / (k + 1), alpha=0.05)
