@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -191,6 +192,4 @@ def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str
                    f"{k} score as high or higher (p = {fmt_p(p)}).")
     out = {"label": label, "p_value": p, "p_value_equality": None, "summary": summary,
            "reasons": reasons, "more_data_needed": None, "test": LINEAGE_TEST}
-    out = finish_test_verdict(out, s, alpha)
-    out.update(test_statistic=z, n_probes_tested=s.n_probes)
-    return out
+    return finish_test_verdict(out, replace(s, t_distill=z, n_distill_probes=s.n_probes), alpha)

@@ -128,8 +128,8 @@ def _headline_error(metrics: dict[str, Any] | None) -> dict[str, Any]:
 def _panel_note(cmap: dict[str, Any], evidence: dict[str, Any]) -> str | None:
     """A note when the run has fewer controls than any case the map was fitted on: statistics
     standardised against a small panel are noisier, so the probability is less reliable."""
-    fitted = (cmap.get("trained_on") or {}).get("controls_per_case") \
-        if isinstance(cmap.get("trained_on"), dict) else None
+    trained_on = cmap.get("trained_on")
+    fitted = trained_on.get("controls_per_case") if isinstance(trained_on, dict) else None
     k = _number(evidence.get("n_controls"))
     if not fitted or k is None or k <= 0 or k >= fitted[0]:
         return None
