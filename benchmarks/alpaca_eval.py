@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fingerprint.benchmark import format_table, run_benchmark
+from fingerprint.calibration import format_benchmark as format_table, run_benchmark
 
 
 def main() -> None:

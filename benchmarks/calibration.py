@@ -35,11 +35,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fingerprint import calibration_metrics as cm  # noqa: E402
+from fingerprint.calibration import write_reliability  # noqa: E402
 from fingerprint.errors import CalibrationError  # noqa: E402
-from fingerprint.calibration_fit import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
-from fingerprint.calibration_pairs import (CORPUS_CONTROLS, corpus_cases, live_evidence, read_pairs,  # noqa: E402
-                                          stable_int, unrelated_organisms)
+from fingerprint.calibration import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
+from fingerprint.calibration import (CORPUS_CONTROLS, corpus_cases, read_pairs,  # noqa: E402
+                                     stable_int, unrelated_organisms)
+from fingerprint.pipeline import live_evidence  # noqa: E402
 
 FEATURES = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
 # The public pairs are gathered twice: with small control panels (what a live run brings) and
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(cmap, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    cm.write_reliability(cmap, args.plot)
+    write_reliability(cmap, args.plot)
     log(format_metrics(cmap))
     log(f"wrote {out} and {args.plot}")
     return 0

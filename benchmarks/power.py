@@ -40,7 +40,7 @@ from fingerprint.analysis import ResponseSet, analyze  # noqa: E402
 from fingerprint.calibration import DEFAULT_CALIBRATION  # noqa: E402
 from fingerprint.collect.runner import probe_seed  # noqa: E402
 from fingerprint.errors import FingerprintError  # noqa: E402
-from fingerprint.pipeline import final_verdict_of  # noqa: E402
+from fingerprint.run._recompute import final_verdict_of  # noqa: E402
 from fingerprint.suite import Probe, Suite, load_suite  # noqa: E402
 from fingerprint.zoo import load_organism  # noqa: E402
 

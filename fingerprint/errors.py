@@ -69,13 +69,3 @@ class CorpusError(FingerprintError):
 
 class CalibrationError(FingerprintError):
     """A calibration file or a set of labelled pairs is malformed."""
-
-
-class VerifyError(FingerprintError):
-    """A run folder failed verification.  ``mismatches`` holds one line each."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, mismatches: list[str] | None = None):
-        super().__init__(message)
-        self.mismatches = list(mismatches or [])

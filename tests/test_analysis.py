@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 from fingerprint.analysis import ResponseSet, analyze
-from fingerprint.analysis_verdict import final_label, final_verdict
+from fingerprint.analysis._verdict import final_label, final_verdict
 from fingerprint.stats import single_sample
 from fingerprint.suite import Probe
 

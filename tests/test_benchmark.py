@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from fingerprint.benchmark import (excluded_controls, format_table, roc_auc, run_benchmark,
-                                   tpr_at_fpr, verdict)
+from fingerprint.calibration import excluded_controls, run_benchmark
+from fingerprint.calibration import format_benchmark as format_table
+from fingerprint.calibration._benchmark import verdict
+from fingerprint.stats.roc import roc_auc, tpr_at_fpr
 from fingerprint.corpus import clear_cache
 from fingerprint.errors import CalibrationError
 
@@ -75,7 +77,7 @@ def test_bad_pairs_file(tmp_path):
     corpus, _ = _corpus(tmp_path, n_prompts=6)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"reference": "m0", "suspect": "s0", "label": "cousins"}]))
-    with pytest.raises(CalibrationError, match="pair 0"):
+    with pytest.raises(CalibrationError, match="pair 1 has label .cousins."):
         run_benchmark(str(corpus), str(bad), None)
 
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from fingerprint.calibration import DEFAULT_CALIBRATION, apply_calibration, load_calibration
-from fingerprint.calibration_fit import DEFAULT_FEATURES
-from fingerprint.calibration_pairs import _related, corpus_cases, read_pairs
+from fingerprint.calibration import DEFAULT_FEATURES
+from fingerprint.calibration import corpus_cases, read_pairs
+from fingerprint.calibration import related_models as _related
 from fingerprint.cli import main
 from fingerprint.errors import CalibrationError
 
@@ -154,7 +155,7 @@ def test_shipped_map_error_is_within_the_noise_of_a_calibrated_map():
     """Each segment's held-out ECE is no larger than a perfectly calibrated map's would often
     be on that few pairs, and every threshold meets its stated error rate on the held-out
     probabilities stored in the map."""
-    from fingerprint import calibration_metrics as cm
+    from fingerprint.calibration import _metrics as cm
 
     cmap, _, _ = load_calibration(DEFAULT_CALIBRATION)
     for seg in cmap["segments"].values():
@@ -176,7 +177,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def test_calibration_cases_use_only_controls_unrelated_to_both_models():
-    from fingerprint.calibration_pairs import organism_sources
+    from fingerprint.calibration import organism_sources
 
     cases = json.loads((EVIDENCE / "organisms.json").read_text())["cases"]
     for case in cases:

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from fingerprint.calibration import apply_calibration, select_segment
-from fingerprint.calibration_fit import WIDE_PANEL, Case, build_map, segment_of
-from fingerprint.calibration_pairs import corpus_cases
+from fingerprint.analysis import WIDE_PANEL
+from fingerprint.calibration import Case, build_map, segment_of
+from fingerprint.calibration import corpus_cases
 from fingerprint.pipeline import roles_for
 
 from test_calibration_command import PAIRS, _write_corpus
@@ -100,7 +101,7 @@ def test_a_corpus_wildcard_control_names_every_other_model(tmp_path):
 
 
 def _summary(k: int):
-    from fingerprint.analysis_verdict import TestSummary
+    from fingerprint.analysis._verdict import TestSummary
 
     return TestSummary(n_probes=200, n_controls=k, single_sample=True, p_eq=None, eq_min_p=None,
                        controls_eq_p=[], p_distill=1.0, t_distill=-3.0, n_distill_probes=200,
@@ -108,8 +109,8 @@ def _summary(k: int):
 
 
 def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so():
-    from fingerprint.analysis_single import decide_lineage
-    from fingerprint.analysis_verdict import final_verdict
+    from fingerprint.analysis._single import decide_lineage
+    from fingerprint.analysis._verdict import final_verdict
 
     k = 60
     top = decide_lineage(_summary(k), z=3.1, p=1 / (k + 1), alpha=0.05)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fingerprint.calibration_fit import DEFAULT_FEATURES, Case, build_calibration
+from fingerprint.calibration import DEFAULT_FEATURES, Case, build_calibration
 from fingerprint.pipeline import RunRequest, compare, roles_for
-from fingerprint.report.verify import verify
+from fingerprint.run import verify
 
 
 def _user_map(path: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fingerprint.lineage import lineage_score
+from fingerprint.analysis import lineage_score
 
 from test_corpus import alpaca_slice
 
@@ -72,7 +72,7 @@ def test_real_same_model_beats_independent(tmp_path):
 
 def test_whitened_profiles_match_a_dense_solve():
     """The Woodbury path equals S⁻¹μ with S = λI + TᵀT solved densely (λ = mean eigenvalue of TTᵀ)."""
-    from fingerprint.lineage import _tfidf, panel_similarities, term_counts
+    from fingerprint.analysis._lineage import _tfidf, panel_similarities, term_counts
     import scipy.sparse as sp
 
     ref, student, indep, controls = _panel(4, n_prompts=10, n_controls=3)

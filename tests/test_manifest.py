@@ -1,6 +1,6 @@
 import hashlib
 
-from fingerprint.report.manifest import check_manifest, write_manifest
+from fingerprint.run import check_manifest, write_manifest
 
 
 def test_manifest_hashes_every_file_and_catches_one_byte(tmp_path):

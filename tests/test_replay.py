@@ -9,7 +9,8 @@ import pytest
 
 from fingerprint.errors import CorpusError, ProviderError, SpecError
 from fingerprint.models.base import ChatRequest
-from fingerprint.models.replay import ReplayProvider, corpus_suite, split_replay_model
+from fingerprint.corpus import corpus_suite
+from fingerprint.models.replay import ReplayProvider, split_replay_model
 from fingerprint.models.spec import parse_spec
 
 

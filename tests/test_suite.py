@@ -11,7 +11,7 @@ import pytest
 
 from fingerprint.errors import SuiteError
 from fingerprint.suite import DEFAULT_SUITE, NORMALIZERS, load_suite
-from fingerprint.suite_commands import list_command, validate_command
+from fingerprint.cli.probes import list_command, validate_command
 
 FAMILIES = {"identity", "random_choice", "fictitious", "creative", "refusal", "formatting",
             "cutoff", "multilingual"}

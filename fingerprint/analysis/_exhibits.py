@@ -1,0 +1,201 @@
+"""Report material beside the tests: exhibits, plot data, identity and choice agreement."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._probe import ProbeResult, comparisons, mean_similarities
+from ..stats.bootstrap import percentile_ci
+from ..stats.categorical import NONE_LABEL, rate
+from ..stats.relative import panel_test, pooled_relative_test
+
+
+def _prompt(res: ProbeResult) -> str:
+    users = [m["content"] for m in res.data.probe.messages if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def exhibits(results: Sequence[ProbeResult], effects: Sequence[float | None],
+             control_names: Sequence[str], limit: int = 6) -> list[dict[str, Any]]:
+    """The suspect answers most reference-like, on the probes with the largest effects,
+    beside the closest reference answer and the most reference-like control answer."""
+    order = sorted((i for i, e in enumerate(effects) if e is not None and e > 0),
+                   key=lambda i: -float(effects[i]))
+    out: list[dict[str, Any]] = []
+    for i in order[:limit]:
+        res = results[i]
+        k, g, texts = res.data.kernel, res.data.groups, res.data.texts
+        r, s = g[0], g[1]
+        if not len(r) or not len(s):
+            continue
+        ksr = k[np.ix_(s, r)]
+        si, ri = np.unravel_index(int(np.argmax(ksr)), ksr.shape)
+        s_idx, r_idx = int(s[si]), int(r[ri])
+        best_c, best_sim, best_name = None, -np.inf, None
+        for name, c in zip(control_names, g[2:]):
+            if len(c):
+                sims = k[c, r_idx]
+                j = int(np.argmax(sims))
+                if sims[j] > best_sim:
+                    best_c, best_sim, best_name = int(c[j]), float(sims[j]), name
+        why = (f"closest suspect answer has similarity {float(ksr[si, ri]):.2f} to a reference "
+               f"answer; the most reference-like control answer"
+               f"{f' ({best_name})' if best_name else ''} has {best_sim:.2f}"
+               if best_c is not None else
+               f"closest suspect answer has similarity {float(ksr[si, ri]):.2f} to a reference answer")
+        labels = res.data.labels
+        if labels is not None and labels[s_idx] is not None and labels[s_idx] == labels[r_idx]:
+            kind = "identity claim" if res.data.probe.answer_type == "identity" else "answer"
+            why += f"; same {kind} ({labels[s_idx]})"
+        out.append({"probe_id": res.data.probe.id, "family": res.data.probe.family,
+                    "prompt": _prompt(res), "suspect_answer": texts[s_idx],
+                    "reference_answer": texts[r_idx],
+                    "control_answer": texts[best_c] if best_c is not None else None, "why": why})
+    return out
+
+
+def identity_agreement(results: Sequence[ProbeResult], alpha: float) -> dict[str, Any] | None:
+    """How often each model claims the reference's modal identity (per identity probe),
+    with exact Clopper–Pearson intervals."""
+    hits: list[list[int]] | None = None
+    for res in results:
+        if res.data.probe.answer_type != "identity" or res.data.labels is None:
+            continue
+        labels, g = res.data.labels, res.data.groups
+        ref = [labels[i] for i in g[0] if labels[i] is not None]
+        if not ref:
+            continue
+        modal = sorted(Counter(ref).items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        if hits is None:
+            hits = [[0, 0] for _ in g]
+        for m, idx in enumerate(g):
+            hits[m][0] += sum(1 for i in idx if labels[i] == modal)
+            hits[m][1] += len(idx)
+    if hits is None:
+        return None
+
+    def one(h: list[int]) -> dict[str, Any] | None:
+        if h[1] == 0:
+            return None
+        r = rate(h[0], h[1], alpha)
+        return {"k": r.k, "n": r.n, "rate": r.rate, "ci": list(r.ci)}
+
+    return {"reference": one(hits[0]), "suspect": one(hits[1]),
+            "controls": [one(h) for h in hits[2:]],
+            "method": "share of answers claiming the reference's most frequent identity on each "
+                      "identity probe; exact Clopper–Pearson intervals"}
+
+
+def choice_summary(results: Sequence[ProbeResult]) -> tuple[dict[str, float | None], list[dict[str, Any]]]:
+    """Mean agreement (1 − total variation) of each model's answer distribution with the
+    reference's over choice probes, and answer counts for up to 6 choice probes."""
+    agree: list[list[float]] | None = None
+    counts: list[dict[str, Any]] = []
+    for res in results:
+        if res.data.probe.answer_type != "choice" or res.data.labels is None:
+            continue
+        labels, g = res.data.labels, res.data.groups
+        if not len(g[0]):
+            continue
+        dists = []
+        for idx in g:
+            c = Counter(NONE_LABEL if labels[i] is None else labels[i] for i in idx)
+            dists.append({k: v / len(idx) for k, v in c.items()} if len(idx) else None)
+        if agree is None:
+            agree = [[] for _ in g]
+        for m, dist in enumerate(dists):
+            if dist is not None:
+                keys = sorted(set(dist) | set(dists[0]))  # fixed order: sums must not depend on hash seeds
+                tv = 0.5 * sum(abs(dist.get(k, 0.0) - dists[0].get(k, 0.0)) for k in keys)
+                agree[m].append(1.0 - tv)
+        if len(counts) < 6:
+            cats = sorted({NONE_LABEL if labels[i] is None else labels[i] for idx in g for i in idx})
+            counts.append({"probe_id": res.data.probe.id, "categories": cats,
+                           "counts": [[sum(1 for i in idx if (NONE_LABEL if labels[i] is None
+                                                                else labels[i]) == c) for c in cats]
+                                      for idx in g]})
+    if agree is None:
+        return {}, []
+    means = [float(np.mean(a)) if a else None for a in agree]
+    ctrl = [m for m in means[2:] if m is not None]
+    return {"suspect": means[1], "max_control": max(ctrl) if ctrl else None}, counts
+
+
+def projection(res: ProbeResult, model_names: Sequence[str], rng: np.random.Generator,
+               limit: int = 400) -> dict[str, Any]:
+    """2-D kernel PCA (eigendecomposition of the centred Gram matrix) of one probe's answers."""
+    g = res.data.groups
+    idx = np.concatenate(g)
+    lab = np.concatenate([[m] * len(x) for m, x in enumerate(g)]).astype(int)
+    if idx.size > limit:
+        keep = np.sort(rng.choice(idx.size, size=limit, replace=False))
+        idx, lab = idx[keep], lab[keep]
+    k = res.data.kernel[np.ix_(idx, idx)]
+    n = k.shape[0]
+    h = np.eye(n) - 1.0 / n
+    vals, vecs = np.linalg.eigh(h @ k @ h)
+    top = np.argsort(vals)[::-1][:2]
+    coords = vecs[:, top] * np.sqrt(np.maximum(vals[top], 0.0))
+    for j in range(coords.shape[1]):  # fix the arbitrary eigenvector sign
+        if coords.shape[0] and coords[np.argmax(np.abs(coords[:, j])), j] < 0:
+            coords[:, j] = -coords[:, j]
+    if coords.shape[1] < 2:
+        coords = np.hstack([coords, np.zeros((n, 2 - coords.shape[1]))])
+    return {"probe_id": res.data.probe.id, "method": "kernel PCA of the probe's answer kernel",
+            "points": [{"x": float(x), "y": float(y), "model": model_names[m]}
+                       for (x, y), m in zip(coords, lab)]}
+
+
+def nanmean_replicates(rows: list[np.ndarray]) -> np.ndarray:
+    """Replicate-wise mean over probes, ignoring undefined (NaN) replicates."""
+    x = np.stack(rows)
+    ok = np.isfinite(x)
+    n = ok.sum(axis=0)
+    return np.divide(np.where(ok, x, 0.0).sum(axis=0), n, out=np.full(x.shape[1], np.nan),
+                     where=n > 0)
+
+
+def families(results, eff, reps, p_panel, alpha: float, K: int) -> list[dict[str, Any]]:
+    fams: dict[str, list[int]] = {}
+    for i, r in enumerate(results):
+        fams.setdefault(r.data.probe.family, []).append(i)
+    out = []
+    for fam, idx in fams.items():
+        ok = [i for i in idx if eff[i] is not None]
+        effect = float(np.mean([eff[i] for i in ok])) if ok else None
+        rr = [reps[i] for i in ok if reps[i] is not None]
+        ci = percentile_ci(nanmean_replicates(rr), alpha) if rr else (None, None)
+        p = None
+        if len(ok) >= 2 and K:
+            p = panel_test([pooled_relative_test([comparisons(results[i])[j].statistic for i in ok])
+                            for j in range(2 * K)]).p_value
+        elif len(ok) == 1:
+            p = p_panel[ok[0]]
+        direction = "none"
+        if ci[0] is not None and ci[0] > 0:
+            direction = "toward reference"
+        elif ci[1] is not None and ci[1] < 0:
+            direction = "away"
+        out.append({"family": fam, "n_probes": len(idx), "effect": effect, "ci": list(ci),
+                    "direction": direction, "p_value": p})
+    return out
+
+
+def family_similarity(results: Sequence[ProbeResult], ctrl_names: list[str]) -> list[dict]:
+    fams: dict[str, list[dict]] = {}
+    for r in results:
+        fams.setdefault(r.data.probe.family, []).append(mean_similarities(r.data))
+    out = []
+    for fam, sims in fams.items():
+        def avg(vals):
+            vals = [v for v in vals if v is not None]
+            return float(np.mean(vals)) if vals else None
+        out.append({"family": fam, "reference_self": avg([s["reference"] for s in sims]),
+                    "suspect": avg([s["suspect"] for s in sims]),
+                    "controls": [avg([s["controls"][k] if k < len(s["controls"]) else None
+                                      for s in sims]) for k in range(len(ctrl_names))],
+                    "control_names": list(ctrl_names)})
+    return out

@@ -1,0 +1,200 @@
+"""Analysis when every model gave one answer per prompt (replayed public corpora)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._probe import ProbeData
+from ._verdict import (LINEAGE_TEST, TestSummary, decide, describe_comparison,
+                               finish_test_verdict, fmt_p)
+from ..stats.bootstrap import mean_ci
+from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
+from ..stats import single_sample
+from ._lineage import METHOD, lineage_score
+
+# A one-answer run with at least this many controls is decided by the lineage rank test (and
+# calibrated apart, on the lineage score): the smallest panel on which that score was
+# measured to separate the public pairs (held-out AUC 0.86 with 20 controls, 0.76 with 5;
+# docs/calibration.md).
+WIDE_PANEL = 20
+
+NOTE = ("One answer per prompt per model: within-model variation cannot be estimated, so there "
+        "is no per-prompt test and no equality test; evidence is pooled across prompts ({m}).")
+
+
+def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float,
+                   rng: np.random.Generator) -> dict[str, Any]:
+    K = len(names) - 2
+    full = [i for i, d in enumerate(pdata) if all(len(g) >= 1 for g in d.groups)]
+    grams = [pdata[i].kernel[np.ix_([int(g[0]) for g in pdata[i].groups],
+                                    [int(g[0]) for g in pdata[i].groups])] for i in full]
+    if K and full:
+        # columns: hub-corrected reference-centred d_1..d_K, then suspect-centred d'_1..d'_K
+        D = np.hstack([single_sample.single_sample_differences(grams, K),
+                       single_sample.suspect_centred_differences(grams, K)])
+    else:
+        D = np.zeros((len(full), 0))
+    pooled: list[PooledResult | None] = [pooled_relative_test(D[:, j]) if len(full) >= 2 else None
+                                         for j in range(2 * K)]
+    panel = panel_test(pooled) if K and all(p is not None for p in pooled) else None
+    side_p = [panel_test(pooled[h * K:(h + 1) * K]).p_value if panel else None for h in (0, 1)]
+    weak = panel.weakest_control if panel else None  # index into the 2K comparisons
+    comps = []
+    for j in range(2 * K):
+        pr = pooled[j]
+        ci = mean_ci(D[:, j], rng, alpha=alpha) if len(full) else (None, None)
+        comps.append({"control": names[2 + j % K], "statistic": pr.statistic if pr else None,
+                      "p_value": pr.p_value if pr else None,
+                      "effect": pr.effect if pr else None, "ci": list(ci),
+                      "closeness": None, "n_probes": len(full)})
+    per_control, per_control_sc = comps[:K], comps[K:]
+    row = {i: j for j, i in enumerate(full)}
+    probes = []
+    for i, d in enumerate(pdata):
+        j = row.get(i)
+        sims = grams[j][0].tolist() if j is not None else None
+        probes.append({
+            "id": d.probe.id, "family": d.probe.family, "answer_type": d.probe.answer_type,
+            "n_samples": {"reference": len(d.groups[0]), "suspect": len(d.groups[1]),
+                          "controls": [len(g) for g in d.groups[2:]]},
+            "statistics": {"similarity_to_reference": sims,
+                           "relative_difference": D[j, :K].tolist() if j is not None else None,
+                           "relative_difference_suspect_centred":
+                               D[j, K:].tolist() if j is not None else None},
+            "p_value": None, "p_value_equality": None, "p_adjusted": None,
+            "effect": float(D[j].min()) if j is not None and K else None, "ci": [None, None]})
+    families = []
+    fam_idx: dict[str, list[int]] = {}
+    for i in full:
+        fam_idx.setdefault(pdata[i].probe.family, []).append(row[i])
+    for fam, rows in fam_idx.items():
+        e = D[rows].min(axis=1) if K else np.zeros(0)
+        ci = mean_ci(e, rng, alpha=alpha) if e.size else (None, None)
+        p = (panel_test([pooled_relative_test(D[rows, j]) for j in range(2 * K)]).p_value
+             if K and len(rows) >= 2 else None)
+        direction = ("toward reference" if ci[0] is not None and ci[0] > 0 and len(rows) > 1
+                     else "away" if ci[1] is not None and ci[1] < 0 and len(rows) > 1 else "none")
+        families.append({"family": fam, "n_probes": len(rows),
+                         "effect": float(e.mean()) if e.size else None, "ci": list(ci),
+                         "direction": direction, "p_value": p})
+    wk = pooled[weak] if weak is not None else None
+    summary = TestSummary(
+        n_probes=len(full), n_controls=K, single_sample=True, p_eq=None, eq_min_p=None,
+        controls_eq_p=[], p_distill=panel.p_value if panel else None,
+        t_distill=panel.statistic if panel else None, n_distill_probes=len(full),
+        effect=wk.effect if wk else None,
+        effect_ci=tuple(comps[weak]["ci"]) if weak is not None else (None, None),
+        closeness=None, weakest_control=names[2 + weak % K] if weak is not None else None,
+        weakest_side=("reference-centred", "suspect-centred")[weak // K] if weak is not None else None,
+        p_reference_centred=side_p[0], p_suspect_centred=side_p[1],
+        suspect_near_controls=tuple(names[2 + k] for k in range(K) if pooled[K + k] is not None
+                                    and pooled[K + k].p_value > 1.0 - alpha))
+    z = None
+    if panel is not None:
+        from scipy import stats as sps
+        z = float(np.clip(sps.norm.isf(max(panel.p_value, 1e-300)), -40, 40))
+    fam_sim = []
+    for fam, rows in fam_idx.items():
+        g = np.stack([grams[r] for r in rows])
+        fam_sim.append({"family": fam, "reference_self": None, "suspect": float(g[:, 1, 0].mean()),
+                        "controls": [float(g[:, 2 + k, 0].mean()) for k in range(K)],
+                        "control_names": names[2:]})
+    out = {
+        "single_sample": True, "probes": probes, "families": families,
+        "tests": {"distillation": {"statistic": panel.statistic if panel else None,
+                                   "p_value": panel.p_value if panel else None,
+                                   "weakest_control": summary.weakest_control,
+                                   "weakest_side": summary.weakest_side,
+                                   "p_value_reference_centred": side_p[0],
+                                   "p_value_suspect_centred": side_p[1],
+                                   "per_control": per_control, "cauchy_p_value": None,
+                                   "method": single_sample.METHOD + "; one-sided t-test over "
+                                             "prompts per control, intersection–union over the panel"},
+                  "distillation_suspect_centred": {
+                      "statistic": min(p.statistic for p in pooled[K:]) if panel else None,
+                      "p_value": side_p[1], "per_control": per_control_sc,
+                      "method": "per control: one-sided t-test over prompts of sim(S,R) − "
+                                "sim(S,C); part of the distillation panel above"},
+                  "equality": {"statistic": None, "p_value": None, "n_probes": 0,
+                               "method": "not estimable with one answer per prompt"},
+                  "controls_vs_reference_equality": [], "identity": None},
+        "evidence": {"n_probes": len(full), "n_controls": K, "single_sample": 1,
+                     "samples_per_probe": 1.0, "distill_p": summary.p_distill, "distill_z": z,
+                     "distill_t_min": summary.t_distill,
+                     "distill_t_min_reference_centred":
+                         min(p.statistic for p in pooled[:K]) if panel else None,
+                     "distill_t_min_suspect_centred":
+                         min(p.statistic for p in pooled[K:]) if panel else None,
+                     "distill_p_reference_centred": side_p[0],
+                     "distill_p_suspect_centred": side_p[1],
+                     "effect_standardized": wk.statistic / math.sqrt(wk.n_probes) if wk else None,
+                     "closeness_min": None, "cauchy_p": None, "cauchy_z": None,
+                     "equality_p": None, "equality_z": None, "controls_equality_p_max": None},
+        "exhibits": [],
+        "plot_data": {"family_similarity": fam_sim,
+                      "null_distribution": None if wk is None else {
+                          "statistic": "studentised mean of per-prompt differences, weakest control",
+                          "observed": wk.statistic,
+                          "null": sign_flip_null(D[:, weak], rng).tolist(),
+                          "null_method": f"random sign flips (t with {wk.df} df in the test)"},
+                      "projection": None, "choice_counts": []},
+        "verdict": decide(summary, alpha),
+        "method_note": NOTE.format(m=single_sample.METHOD),
+    }
+    out["evidence"].update(_lineage_evidence(pdata, full, K, rng))
+    z, p = out["evidence"]["lineage_z"], out["evidence"]["lineage_p"]
+    if K >= WIDE_PANEL and z is not None:
+        out["verdict"] = decide_lineage(summary, z, p, alpha)
+        out["tests"]["distillation_lineage"] = {
+            "statistic": z, "p_value": p, "decides": True,
+            "method": "rank of the suspect's lineage score among the controls' (exact under "
+                      "exchangeability; " + METHOD + ")"}
+    return out
+
+
+def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
+                      rng: np.random.Generator) -> dict[str, Any]:
+    """The corpus lineage score (:mod:`fingerprint.lineage`) on this run's own panel and
+    prompts: how far the suspect sits above the controls, in units of their spread.  Drawn
+    last from ``rng`` (its prompt split), so the other statistics keep their random draws."""
+    if K < 2 or len(full) < 4:
+        return {"lineage_z": None, "lineage_p": None}
+    answers = [[pdata[i].texts[int(pdata[i].groups[m][0])] for i in full] for m in range(K + 2)]
+    res = lineage_score(answers[0], answers[1], answers[2:],
+                        seed=int(rng.integers(2**31 - 1)))
+    return {"lineage_z": res.score, "lineage_p": res.p_value}
+
+
+def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str, Any]:
+    """The test-based verdict of a one-answer run with a wide control panel.
+
+    Requiring the suspect to be closer to the reference than *every one* of dozens of
+    controls (the relative test) almost never rejects: some control always lands close by
+    chance.  With a wide panel the test is instead the rank of the suspect's lineage score
+    among the controls' (:mod:`fingerprint.lineage`): exact when the suspect is just another
+    independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
+    k = s.n_controls
+    above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect
+    what = describe_comparison(s)
+    reasons = ["one answer per prompt per model: within-model variation is not estimable, so "
+               "there is no equality test",
+               f"lineage score over {s.n_probes} prompts: z = {z:.2f} against the spread of {k} "
+               f"controls; {above} of them at or above the suspect, rank p = {fmt_p(p)}"]
+    lead = (f"Compared {what} with one answer per prompt. On the lineage score (how much more the "
+            f"suspect's answers follow the reference's than the controls' do)")
+    if p < alpha:
+        label = "distilled"
+        summary = (f"{lead} the suspect ranks above {k - above} of the {k} controls (p = "
+                   f"{fmt_p(p)}), as expected after training on the reference's outputs. A "
+                   f"same-model relation cannot be told apart without repeated samples.")
+    else:
+        label = "independent"
+        summary = (f"{lead} the suspect does not stand out from the controls: {above} of the "
+                   f"{k} score as high or higher (p = {fmt_p(p)}).")
+    out = {"label": label, "p_value": p, "p_value_equality": None, "summary": summary,
+           "reasons": reasons, "more_data_needed": None, "test": LINEAGE_TEST}
+    return finish_test_verdict(out, replace(s, t_distill=z, n_distill_probes=s.n_probes), alpha)

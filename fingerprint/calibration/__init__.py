@@ -1,0 +1,32 @@
+"""From evidence to a probability of distillation that means what it says.
+
+Applying a map (:func:`apply_calibration`) is all a run needs; fitting one
+(:func:`build_calibration`, cases from :func:`corpus_cases` or live comparisons), its
+metrics and the labelled pairs it is fitted on live here too, and nothing below this layer
+imports them.  See docs/calibration.md.
+"""
+
+from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds,
+                     load_calibration, missing_features, posterior, select_segment)
+from ._benchmark import format_table as format_benchmark
+from ._benchmark import run_benchmark
+from ._cases import CORPUS_CONTROLS, corpus_cases
+from ._fit import Case, fit_logistic, fit_map
+from ._maps import build_calibration, build_map, format_metrics
+from ._metrics import (brier_score, choose_thresholds, expected_calibration_error, label_for,
+                       reliability_bins, summarize)
+from ._pairs import (LABELS, excluded_controls, organism_sources, pair_id, read_pairs,
+                     related_models, stable_int, unrelated_organisms)
+from ._reliability import render_reliability, write_reliability
+from ._segments import DEFAULT_FEATURES, SEGMENT_TEXT, segment_of
+
+__all__ = [
+    "CORPUS_CONTROLS", "Case", "DEFAULT_CALIBRATION", "DEFAULT_FEATURES", "LABELS",
+    "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
+    "calibrated_log_odds", "choose_thresholds", "corpus_cases", "excluded_controls",
+    "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
+    "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
+    "pair_id", "posterior", "read_pairs", "related_models", "reliability_bins",
+    "render_reliability", "run_benchmark", "segment_of", "select_segment", "stable_int",
+    "summarize", "unrelated_organisms", "write_reliability",
+]

@@ -1,0 +1,170 @@
+"""``fingerprint benchmark``: lineage detection over a corpus with labelled model pairs.
+
+For each labelled pair the control panel is every other model of the corpus, minus the
+pair's two models and every model of either one's documented lineage
+(:func:`._pairs.excluded_controls`, the rule calibration uses too).  The score of a pair is the
+single-sample lineage score (:mod:`fingerprint.analysis`), what a single-sample ``compare``
+computes.  For speed the panel statistics are computed once over the whole corpus (IDF
+and topic whitening fitted on every model's answers, prompts answered by all models) and
+each pair is scored within it by :func:`fingerprint.analysis.score_in_panel`, the same
+function ``lineage_score`` ends with.
+
+Verdicts use the project's labels.  With one answer per prompt the equality test that
+separates ``same_model`` from ``distilled`` cannot be run (it needs several samples per
+prompt), so a significant closeness is reported as ``distilled`` — which includes "the
+same model" — and a non-significant one as ``independent``; with fewer than
+``1/ALPHA − 1`` controls the rank test cannot reach the level and the verdict is
+``inconclusive``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..analysis import LINEAGE_METHOD as METHOD
+from ..analysis import panel_similarities, score_in_panel, term_counts
+from ..corpus import Corpus, load_corpus
+from ..stats.roc import roc_auc, tpr_at_fpr
+from ._pairs import excluded_controls, read_pairs
+
+#: pair kinds scored; distilled is an alias of teacher_student
+LABELS = ("teacher_student", "independent", "same_model", "shared_lineage")
+ALPHA = 0.05  # verdict level and the false-positive budget of the TPR summary
+VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model from distilled, "
+                "so 'distilled' means 'significantly closer to the reference than the controls' "
+                f"(rank p ≤ {ALPHA}) and includes the same model; 'independent' means not "
+                "significant; 'inconclusive' means too few controls for the rank test to reach "
+                "the level")
+
+
+def verdict(p_value: float, n_controls: int, alpha: float = ALPHA) -> str:
+    """The single-sample verdict: distilled, independent or inconclusive (see VERDICT_NOTE)."""
+    if 1.0 / (n_controls + 1) > alpha:
+        return "inconclusive"
+    return "distilled" if p_value <= alpha else "independent"
+
+
+
+class _Counts:
+    """Term counts of every model's answers, computed once per model (first answer each)."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self._rows: dict[str, tuple[dict[str, int], sp.csr_matrix]] = {}
+
+    def get(self, model: str, prompt_ids: list[str]) -> sp.csr_matrix:
+        if model not in self._rows:
+            pids = sorted(self.corpus.answers[model])
+            texts = [self.corpus.answers[model][pid][0] for pid in pids]
+            self._rows[model] = ({pid: i for i, pid in enumerate(pids)}, term_counts(texts))
+        index, matrix = self._rows[model]
+        return matrix[[index[pid] for pid in prompt_ids]]
+
+
+def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
+                  max_prompts: int | None = None) -> dict[str, Any]:
+    """Score every labelled pair of ``pairs`` over ``corpus``; write ``out/benchmark.json``.
+
+    ``max_prompts`` scores on a random subset of that many shared prompts (drawn with
+    ``seed``): how robust the ranking is when fewer prompts are available.
+    """
+    started = time.perf_counter()
+    data = load_corpus(corpus)
+    labelled = [dict(q, label="teacher_student" if q["label"] == "distilled" else q["label"])
+                for q in read_pairs(pairs)]
+    for q in labelled:
+        data.check_models([q["reference"], q["suspect"]])
+    # One panel: every model over the prompts all of them answered.  Each pair is scored in
+    # it with its own control set; the cosines (and the IDF) are shared by all pairs.
+    models = data.models
+    prompt_ids = data.shared_prompts(models)
+    if max_prompts is not None and max_prompts < len(prompt_ids):
+        pick = np.random.default_rng(seed).choice(len(prompt_ids), max_prompts, replace=False)
+        prompt_ids = [prompt_ids[i] for i in np.sort(pick)]
+    counts = _Counts(data)
+    prof, pair = panel_similarities([counts.get(m, prompt_ids) for m in models], seed=seed)
+    index = {m: i for i, m in enumerate(models)}
+    rows = []
+    for q in labelled:
+        ref, sus = q["reference"], q["suspect"]
+        skip = excluded_controls(labelled, ref, sus)
+        controls = [index[m] for m in models if m not in skip]
+        res = score_in_panel(prof, pair, index[ref], index[sus], controls)
+        rows.append({
+            "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
+            "verdict": verdict(res.p_value, res.n_controls),
+            "p_value": res.p_value, "p_normal": res.p_normal,
+            "z_attribution": res.z_attribution, "z_similarity": res.z_similarity,
+            "n_prompts": res.n_prompts, "n_controls": res.n_controls,
+        })
+    by = {lab: [r["score"] for r in rows if r["label"] == lab] for lab in LABELS}
+    tpr_ts, thr = tpr_at_fpr(by["teacher_student"], by["independent"], ALPHA)
+    tpr_same, _ = tpr_at_fpr(by["same_model"], by["independent"], ALPHA)
+    result = {
+        "corpus": data.source, "layout": data.layout, "pairs_file": str(pairs), "seed": seed,
+        "method": METHOD,
+        "verdict_labels": ["distilled", "independent", "inconclusive"],
+        "same_model_separable": False,
+        "verdict_note": VERDICT_NOTE,
+        "alpha": ALPHA,
+        "n_models": len(data.models),
+        "n_prompts": len(prompt_ids),
+        "counts": {lab: len(v) for lab, v in by.items()},
+        "summary": {
+            "auc_teacher_student_vs_independent": roc_auc(by["teacher_student"], by["independent"]),
+            "auc_same_model_vs_independent": roc_auc(by["same_model"], by["independent"]),
+            "auc_teacher_student_vs_shared_lineage": roc_auc(by["teacher_student"],
+                                                             by["shared_lineage"]),
+            "tpr_teacher_student_at_fpr_0.05": tpr_ts,
+            "tpr_same_model_at_fpr_0.05": tpr_same,
+            "threshold_at_fpr_0.05": thr,
+        },
+        "pairs": rows,
+        "runtime_s": round(time.perf_counter() - started, 2),
+    }
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "benchmark.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _fmt(v: Any) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The per-pair scores and the summary as a plain-text table."""
+    rows = sorted(result["pairs"], key=lambda r: -r["score"])
+    w_ref = max([9] + [len(r["reference"]) for r in rows])
+    w_sus = max([7] + [len(r["suspect"]) for r in rows])
+    lines = [f"{'reference':<{w_ref}}  {'suspect':<{w_sus}}  {'label':<15}  {'score':>7}  "
+             f"{'p':>6}  verdict"]
+    for r in rows:
+        lines.append(f"{r['reference']:<{w_ref}}  {r['suspect']:<{w_sus}}  {r['label']:<15}  "
+                     f"{r['score']:>7.2f}  {r['p_value']:>6.3f}  {r['verdict']}")
+    s, c = result["summary"], result["counts"]
+    lines += [
+        "",
+        f"{'summary':<44} value",
+        f"{'AUC teacher→student vs independent':<44} {_fmt(s['auc_teacher_student_vs_independent'])}"
+        f"  ({c['teacher_student']} vs {c['independent']} pairs)",
+        f"{'AUC same-model vs independent':<44} {_fmt(s['auc_same_model_vs_independent'])}"
+        f"  ({c['same_model']} vs {c['independent']} pairs)",
+        f"{'AUC teacher→student vs shared lineage':<44} "
+        f"{_fmt(s['auc_teacher_student_vs_shared_lineage'])}"
+        f"  ({c['teacher_student']} vs {c['shared_lineage']} pairs)",
+        f"{'TPR teacher→student at FPR ≤ 0.05':<44} {_fmt(s['tpr_teacher_student_at_fpr_0.05'])}",
+        f"{'TPR same-model at FPR ≤ 0.05':<44} {_fmt(s['tpr_same_model_at_fpr_0.05'])}",
+        f"{'prompts × models':<44} {result.get('n_prompts')} × {result['n_models']}",
+        f"{'runtime (s)':<44} {result['runtime_s']}",
+        "",
+        f"verdicts: {result.get('verdict_note', '')}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""``fingerprint compare``: probe the models, test, and write an evidence report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import SpecError
+from ._common import add_sampling, budget, check_samples, command_line, parse_options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="probe the models, test, and write an evidence report")
+    p.add_argument("--ref", required=True, metavar="SPEC", help="reference model, e.g. zoo/teacher")
+    p.add_argument("--suspect", required=True, metavar="SPEC", help="suspect model")
+    p.add_argument("--control", action="append", default=[], metavar="SPEC",
+                   help="independent control model (repeat; needed for a distillation verdict; "
+                        "replay/CORPUS#* adds every other model of a corpus)")
+    add_sampling(p, "fingerprint-run")
+    p.add_argument("--calibration", metavar="FILE",
+                   help="calibration map made by `fingerprint calibrate` (default: the built-in one)")
+    p.add_argument("--prior", type=float, metavar="P",
+                   help="your prior probability of distillation, in (0, 1)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..pipeline import RunRequest, compare, roles_for
+
+    check_samples(args.samples)
+    if args.prior is not None and not 0 < args.prior < 1:
+        raise SpecError("--prior must be a probability strictly between 0 and 1")
+    models = roles_for(args.ref, args.suspect, args.control, parse_options(args.option))
+    request = RunRequest(models=models, suite_path=args.suite, samples=args.samples,
+                         seed=args.seed, out=Path(args.out), store_path=args.store,
+                         calibration=args.calibration, prior=args.prior,
+                         command=command_line(argv), progress=not args.no_progress,
+                         budget=budget(args))
+    report = compare(request)
+    v, c = report["verdict"], report["collection"]
+    prob = v.get("probability")
+    prob_text = f"P(distilled)={prob:.2f}, " if isinstance(prob, (int, float)) else ""
+    p_text = f"p={v['p_value']:.3g}" if isinstance(v.get("p_value"), (int, float)) else "p=n/a"
+    print(f"{v['label'].upper()}: {args.suspect} vs {args.ref} ({prob_text}{p_text}; "
+          f"{report['suite']['probes']} probes, {c['samples_total']} answers, "
+          f"{c['requests_made']} new requests) -> {Path(args.out) / 'report.html'}")
+    return 0

@@ -1,0 +1,63 @@
+"""``fingerprint verify DIR``: re-hash every file and recompute the verdict offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..collect.store import sample_key
+from ..errors import FingerprintError
+from ._folder import REPORT_FILE, RESPONSES_FILE, read_json, read_responses
+from ._manifest import check_manifest
+from ._recompute import recompute
+
+CHECKED_FIELDS = ("probes", "verdict")
+
+
+def _differences(stored: Any, fresh: Any, path: str) -> list[str]:
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        out = []
+        for key in sorted(set(stored) | set(fresh)):
+            out += _differences(stored.get(key), fresh.get(key), f"{path}.{key}")
+        return out
+    if isinstance(stored, list) and isinstance(fresh, list) and len(stored) == len(fresh):
+        out = []
+        for i, (a, b) in enumerate(zip(stored, fresh)):
+            out += _differences(a, b, f"{path}[{i}]")
+        return out
+    same = json.dumps(stored, sort_keys=True) == json.dumps(fresh, sort_keys=True)
+    return [] if same else [f"report.json: field {path} differs from the recomputed value"]
+
+
+def _check_keys(run_dir: Path) -> list[str]:
+    problems = []
+    for row in read_responses(run_dir / RESPONSES_FILE):
+        logical = {k: v for k, v in row["request"].items() if k not in ("n", "seed_sent")}
+        key = sample_key(row["model"], row["probe_id"], row["probe_version"], logical,
+                         row["sample_index"])
+        if key != row.get("key"):
+            problems.append(f"{RESPONSES_FILE}: sample {row['probe_id']}#{row['sample_index']} of "
+                            f"{row['role']} does not match its key (request edited)")
+    return problems
+
+
+def verify(run_dir: Path) -> list[str]:
+    """Every problem found, one line each; an empty list means the run checks out."""
+    if not run_dir.is_dir():
+        raise FingerprintError(f"{run_dir} is not a folder; give the --out folder of a run")
+    problems = check_manifest(run_dir)
+    try:
+        problems += _check_keys(run_dir)
+        report = read_json(run_dir / REPORT_FILE)
+        options = report.get("analysis_options") or {}
+        calibration = options.get("calibration")
+        fresh = recompute(run_dir, calibration=str(run_dir / calibration) if calibration else None,
+                          prior=options.get("prior"))
+    except FingerprintError as exc:
+        # A damaged file is already named above; say why the recomputation could not run.
+        return problems + [f"recomputation impossible: {exc}"]
+    for name in CHECKED_FIELDS:
+        problems += _differences(report.get(name), fresh[name], name)
+    problems += _differences(report.get("analysis"), fresh["analysis"], "analysis")
+    return problems
