@@ -51,7 +51,7 @@ def main() -> None:
         out = analyze(data, seed=1)
         dt = time.perf_counter() - t
         print(f"{n_probes:>7} {n_models:>6} {n_samples:>7} {dt:>8.2f} {1000 * dt / n_probes:>9.1f}  "
-              f"{out['verdict']['label']}", flush=True)
+              f"{out.test_verdict.label}", flush=True)
 
 
 if __name__ == "__main__":

@@ -135,12 +135,12 @@ def main() -> None:
     n_an = max(200, reps // 4)
     for i in range(n_an):
         out = analyze(_text_sets(rng, 6, 6, "reference"), seed=i, n_permutations=199, n_boot=20)
-        eq.append(out["tests"]["equality"]["p_value"])
+        eq.append(out.result.tests.equality.p_value)
         out = analyze(_text_sets(rng, 6, 6, "control"), seed=i, n_permutations=199, n_boot=20)
-        dist.append(out["tests"]["distillation"]["p_value"])
+        dist.append(out.result.tests.distillation.p_value)
         for boundary, store in (("reference", bnd_r), ("suspect", bnd_s)):
             out = analyze(_mirror_sets(rng, 6, 4, boundary), seed=i, n_permutations=199, n_boot=20)
-            store.append(out["tests"]["distillation"]["p_value"])
+            store.append(out.result.tests.distillation.p_value)
     results.append(report("analyze: equality (joint perm.)", np.array(eq)))
     results.append(report("analyze: distillation, boundary d", np.array(bnd_r)))
     results.append(report("analyze: distillation, boundary d'", np.array(bnd_s)))

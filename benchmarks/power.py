@@ -40,7 +40,7 @@ from fingerprint.analysis import ResponseSet, analyze  # noqa: E402
 from fingerprint.calibration import DEFAULT_CALIBRATION  # noqa: E402
 from fingerprint.collect.runner import probe_seed  # noqa: E402
 from fingerprint.errors import FingerprintError  # noqa: E402
-from fingerprint.run._recompute import final_verdict_of  # noqa: E402
+from fingerprint.calibration import calibrated_verdict  # noqa: E402
 from fingerprint.suite import Probe, Suite, load_suite  # noqa: E402
 from fingerprint.zoo import load_organism  # noqa: E402
 
@@ -126,15 +126,15 @@ def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], 
                        controls=tuple(answers(c) for c in comp.controls),
                        control_names=tuple(f"zoo/{c}" for c in comp.controls))
     analysis = analyze(data, seed=seed, alpha=alpha)
-    verdict = dict(analysis["verdict"])
-    test_label = verdict["label"]
-    if calibration:  # exactly what compare reports (pipeline.final_verdict_of)
-        verdict = final_verdict_of(analysis, has_controls=True, calibration=calibration)
-    return {"suspect": comp.suspect, "label": verdict["label"], "label_from_test": test_label,
-            "label_from_calibration": verdict.get("label_from_calibration"),
-            "probability": verdict.get("probability_at_base_rate"),
-            "p_distill": analysis["evidence"].get("distill_p"),
-            "p_equality": verdict.get("p_value_equality")}
+    test = analysis.test_verdict
+    out = {"suspect": comp.suspect, "label": test.label, "label_from_test": test.label,
+           "label_from_calibration": None, "probability": None,
+           "p_distill": analysis.result.evidence.distill_p, "p_equality": test.p_value_equality}
+    if calibration:  # exactly what compare reports (calibration.calibrated_verdict)
+        v = calibrated_verdict(analysis, has_controls=True, calibration_file=calibration)
+        out.update(label=v.label, label_from_calibration=v.label_from_calibration,
+                   probability=v.probability_at_base_rate)
+    return out
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,7 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                        {REFERENCE} | {c.suspect for c in comps}
                        | {x for c in comps for x in c.controls})},
                    "decision": "verdict.label after analyze(), apply_calibration() and "
-                               "final_verdict(), as pipeline.recompute (what compare reports)",
+                               "final_verdict(), as calibration.calibrated_verdict (what compare reports)",
                    "calibration": calibration and {
                        "file": Path(calibration).name,
                        "sha256": hashlib.sha256(Path(calibration).read_bytes()).hexdigest()}},

@@ -69,3 +69,7 @@ class CorpusError(FingerprintError):
 
 class CalibrationError(FingerprintError):
     """A calibration file or a set of labelled pairs is malformed."""
+
+
+class SchemaError(FingerprintError):
+    """A stored record (``report.json``, a typed result) does not match its schema."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,7 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("the shared corpora folder is not beside this checkout")
     return SHARED
+
+
+# Test modules live in folders that mirror the package; shared helpers (fakes/) sit here.
+sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -7,10 +7,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._probe import ProbeResult, comparisons, mean_similarities
 from ..stats.bootstrap import percentile_ci
 from ..stats.categorical import NONE_LABEL, rate
 from ..stats.relative import panel_test, pooled_relative_test
+from ._probe import ProbeResult, comparisons, mean_similarities
+from ._results import (ChoiceCounts, Exhibit, FamilyResult, FamilySimilarity,
+                       IdentityAgreement, Projection, ProjectionPoint, Rate)
 
 
 def _prompt(res: ProbeResult) -> str:
@@ -19,12 +21,12 @@ def _prompt(res: ProbeResult) -> str:
 
 
 def exhibits(results: Sequence[ProbeResult], effects: Sequence[float | None],
-             control_names: Sequence[str], limit: int = 6) -> list[dict[str, Any]]:
+             control_names: Sequence[str], limit: int = 6) -> tuple[Exhibit, ...]:
     """The suspect answers most reference-like, on the probes with the largest effects,
     beside the closest reference answer and the most reference-like control answer."""
     order = sorted((i for i, e in enumerate(effects) if e is not None and e > 0),
                    key=lambda i: -float(effects[i]))
-    out: list[dict[str, Any]] = []
+    out: list[Exhibit] = []
     for i in order[:limit]:
         res = results[i]
         k, g, texts = res.data.kernel, res.data.groups, res.data.texts
@@ -50,14 +52,14 @@ def exhibits(results: Sequence[ProbeResult], effects: Sequence[float | None],
         if labels is not None and labels[s_idx] is not None and labels[s_idx] == labels[r_idx]:
             kind = "identity claim" if res.data.probe.answer_type == "identity" else "answer"
             why += f"; same {kind} ({labels[s_idx]})"
-        out.append({"probe_id": res.data.probe.id, "family": res.data.probe.family,
-                    "prompt": _prompt(res), "suspect_answer": texts[s_idx],
-                    "reference_answer": texts[r_idx],
-                    "control_answer": texts[best_c] if best_c is not None else None, "why": why})
-    return out
+        out.append(Exhibit(probe_id=res.data.probe.id, family=res.data.probe.family,
+                           prompt=_prompt(res), suspect_answer=texts[s_idx],
+                           reference_answer=texts[r_idx],
+                           control_answer=texts[best_c] if best_c is not None else None, why=why))
+    return tuple(out)
 
 
-def identity_agreement(results: Sequence[ProbeResult], alpha: float) -> dict[str, Any] | None:
+def identity_agreement(results: Sequence[ProbeResult], alpha: float) -> IdentityAgreement | None:
     """How often each model claims the reference's modal identity (per identity probe),
     with exact Clopper–Pearson intervals."""
     hits: list[list[int]] | None = None
@@ -77,23 +79,24 @@ def identity_agreement(results: Sequence[ProbeResult], alpha: float) -> dict[str
     if hits is None:
         return None
 
-    def one(h: list[int]) -> dict[str, Any] | None:
+    def one(h: list[int]) -> Rate | None:
         if h[1] == 0:
             return None
         r = rate(h[0], h[1], alpha)
-        return {"k": r.k, "n": r.n, "rate": r.rate, "ci": list(r.ci)}
+        return Rate(k=r.k, n=r.n, rate=r.rate, ci=(float(r.ci[0]), float(r.ci[1])))
 
-    return {"reference": one(hits[0]), "suspect": one(hits[1]),
-            "controls": [one(h) for h in hits[2:]],
-            "method": "share of answers claiming the reference's most frequent identity on each "
-                      "identity probe; exact Clopper–Pearson intervals"}
+    return IdentityAgreement(
+        reference=one(hits[0]), suspect=one(hits[1]), controls=tuple(one(h) for h in hits[2:]),
+        method="share of answers claiming the reference's most frequent identity on each "
+               "identity probe; exact Clopper–Pearson intervals")
 
 
-def choice_summary(results: Sequence[ProbeResult]) -> tuple[dict[str, float | None], list[dict[str, Any]]]:
+def choice_summary(results: Sequence[ProbeResult], model_names: Sequence[str]
+                   ) -> tuple[dict[str, float | None], tuple[ChoiceCounts, ...]]:
     """Mean agreement (1 − total variation) of each model's answer distribution with the
     reference's over choice probes, and answer counts for up to 6 choice probes."""
     agree: list[list[float]] | None = None
-    counts: list[dict[str, Any]] = []
+    counts: list[ChoiceCounts] = []
     for res in results:
         if res.data.probe.answer_type != "choice" or res.data.labels is None:
             continue
@@ -113,19 +116,21 @@ def choice_summary(results: Sequence[ProbeResult]) -> tuple[dict[str, float | No
                 agree[m].append(1.0 - tv)
         if len(counts) < 6:
             cats = sorted({NONE_LABEL if labels[i] is None else labels[i] for idx in g for i in idx})
-            counts.append({"probe_id": res.data.probe.id, "categories": cats,
-                           "counts": [[sum(1 for i in idx if (NONE_LABEL if labels[i] is None
-                                                                else labels[i]) == c) for c in cats]
-                                      for idx in g]})
+            counts.append(ChoiceCounts(
+                probe_id=res.data.probe.id, categories=tuple(cats),
+                counts=tuple(tuple(sum(1 for i in idx if (NONE_LABEL if labels[i] is None
+                                                         else labels[i]) == c) for c in cats)
+                             for idx in g),
+                models=tuple(model_names)))
     if agree is None:
-        return {}, []
+        return {}, ()
     means = [float(np.mean(a)) if a else None for a in agree]
     ctrl = [m for m in means[2:] if m is not None]
-    return {"suspect": means[1], "max_control": max(ctrl) if ctrl else None}, counts
+    return {"suspect": means[1], "max_control": max(ctrl) if ctrl else None}, tuple(counts)
 
 
 def projection(res: ProbeResult, model_names: Sequence[str], rng: np.random.Generator,
-               limit: int = 400) -> dict[str, Any]:
+               limit: int = 400) -> Projection:
     """2-D kernel PCA (eigendecomposition of the centred Gram matrix) of one probe's answers."""
     g = res.data.groups
     idx = np.concatenate(g)
@@ -144,9 +149,9 @@ def projection(res: ProbeResult, model_names: Sequence[str], rng: np.random.Gene
             coords[:, j] = -coords[:, j]
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((n, 2 - coords.shape[1]))])
-    return {"probe_id": res.data.probe.id, "method": "kernel PCA of the probe's answer kernel",
-            "points": [{"x": float(x), "y": float(y), "model": model_names[m]}
-                       for (x, y), m in zip(coords, lab)]}
+    return Projection(probe_id=res.data.probe.id, method="kernel PCA of the probe's answer kernel",
+                      points=tuple(ProjectionPoint(x=float(x), y=float(y), model=model_names[m])
+                                   for (x, y), m in zip(coords, lab)))
 
 
 def nanmean_replicates(rows: list[np.ndarray]) -> np.ndarray:
@@ -158,7 +163,9 @@ def nanmean_replicates(rows: list[np.ndarray]) -> np.ndarray:
                      where=n > 0)
 
 
-def families(results, eff, reps, p_panel, alpha: float, K: int) -> list[dict[str, Any]]:
+def families(results: Sequence[ProbeResult], eff: Sequence[float | None],
+             reps: Sequence[np.ndarray | None], p_panel: Sequence[float | None], alpha: float,
+             K: int) -> tuple[FamilyResult, ...]:
     fams: dict[str, list[int]] = {}
     for i, r in enumerate(results):
         fams.setdefault(r.data.probe.family, []).append(i)
@@ -179,12 +186,13 @@ def families(results, eff, reps, p_panel, alpha: float, K: int) -> list[dict[str
             direction = "toward reference"
         elif ci[1] is not None and ci[1] < 0:
             direction = "away"
-        out.append({"family": fam, "n_probes": len(idx), "effect": effect, "ci": list(ci),
-                    "direction": direction, "p_value": p})
-    return out
+        out.append(FamilyResult(family=fam, n_probes=len(idx), effect=effect, ci=ci,
+                                direction=direction, p_value=p))
+    return tuple(out)
 
 
-def family_similarity(results: Sequence[ProbeResult], ctrl_names: list[str]) -> list[dict]:
+def family_similarity(results: Sequence[ProbeResult],
+                      ctrl_names: list[str]) -> tuple[FamilySimilarity, ...]:
     fams: dict[str, list[dict]] = {}
     for r in results:
         fams.setdefault(r.data.probe.family, []).append(mean_similarities(r.data))
@@ -193,9 +201,10 @@ def family_similarity(results: Sequence[ProbeResult], ctrl_names: list[str]) -> 
         def avg(vals):
             vals = [v for v in vals if v is not None]
             return float(np.mean(vals)) if vals else None
-        out.append({"family": fam, "reference_self": avg([s["reference"] for s in sims]),
-                    "suspect": avg([s["suspect"] for s in sims]),
-                    "controls": [avg([s["controls"][k] if k < len(s["controls"]) else None
-                                      for s in sims]) for k in range(len(ctrl_names))],
-                    "control_names": list(ctrl_names)})
-    return out
+        out.append(FamilySimilarity(
+            family=fam, reference_self=avg([s["reference"] for s in sims]),
+            suspect=avg([s["suspect"] for s in sims]),
+            controls=tuple(avg([s["controls"][k] if k < len(s["controls"]) else None
+                                for s in sims]) for k in range(len(ctrl_names))),
+            control_names=tuple(ctrl_names)))
+    return tuple(out)

@@ -10,9 +10,9 @@ import numpy as np
 from ..features.embed import Embedder, gram, one_hot
 from ..stats.bootstrap import relative_replicates
 from ..stats.categorical import categorical_test
-from ..stats.mmd import mmd2_from_membership, mmd2_unbiased
-from ..stats.perm import membership, monte_carlo_p
-from ..stats.relative import RelativeResult, relative_from_membership
+from ..stats.mmd import mmd_test
+from ..stats.perm import membership
+from ..stats.relative import RelativeResult, relative_test
 from ..suite import Probe
 
 
@@ -89,30 +89,15 @@ def _equality(k: np.ndarray, x: np.ndarray, r: np.ndarray,
               perms: _Perms) -> tuple[tuple[float, float], np.ndarray]:
     """MMD² test of x vs r and its permutation values (kept for the joint test)."""
     idx = np.concatenate([x, r])
-    kk = k[np.ix_(idx, idx)]
-    obs = mmd2_unbiased(kk, len(x))
-    null = mmd2_from_membership(kk, perms.get(idx.size, len(x)))
-    return (obs, monte_carlo_p(obs, null)), null
+    res = mmd_test(k[np.ix_(idx, idx)], len(x), memberships=perms.get(idx.size, len(x)))
+    return (res.statistic, res.p_value), res.null
 
 
 def _relative(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarray,
               perms: _Perms) -> RelativeResult:
     """MMD²(C,R) − MMD²(S,R) with R fixed and S/C labels permuted.  Called with R and S
     exchanged it is the suspect-centred MMD²(C,S) − MMD²(R,S)."""
-    pool = np.concatenate([s, c])
-    k_pp = k[np.ix_(pool, pool)]
-    k_pr = k[np.ix_(pool, r)].sum(axis=1)
-    m0 = np.zeros((1, pool.size))
-    m0[0, :len(s)] = 1.0
-    d, part_s, part_c = relative_from_membership(k_pp, k_pr, len(r), m0)
-    null = relative_from_membership(k_pp, k_pr, len(r), perms.get(pool.size, len(s)))[0]
-    w_r = 0.0
-    if len(r) >= 2:
-        kr = k[np.ix_(r, r)]
-        w_r = float((kr.sum() - np.trace(kr)) / (len(r) * (len(r) - 1)))
-    return RelativeResult(statistic=float(d[0]), p_value=monte_carlo_p(float(d[0]), null),
-                          mmd2_suspect=float(part_s[0] + w_r), mmd2_control=float(part_c[0] + w_r),
-                          n_permutations=int(null.size))
+    return relative_test(k, r, s, c, memberships=perms.get(len(s) + len(c), len(s)))
 
 
 def run_probe(d: ProbeData, rng: np.random.Generator, *, n_perm: int, n_boot: int) -> ProbeResult:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from ._probe import ProbeData
-from ._verdict import (LINEAGE_TEST, TestSummary, decide, describe_comparison,
-                               finish_test_verdict, fmt_p)
-from ..stats.bootstrap import mean_ci
-from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
 from ..stats import single_sample
+from ..stats.bootstrap import mean_ci
+from ..stats.combine import z_score as z_of
+from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
 from ._lineage import METHOD, lineage_score
+from ._probe import ProbeData
+from ._results import (Analysis, AnalysisResult, Comparison, DistillationTest, EmbedderRecord,
+                       EqualityTest, Evidence, FamilyResult, FamilySimilarity, LineageTest,
+                       NullDistribution, PlotData, PooledComparison, ProbeRow, SampleCounts,
+                       SuspectCentredTest, TestResults, TestVerdict)
+from ._verdict import (LINEAGE_TEST, TestSummary, decide, describe_comparison,
+                       finish_test_verdict, fmt_p)
 
 # A one-answer run with at least this many controls is decided by the lineage rank test (and
 # calibrated apart, on the lineage score): the smallest panel on which that score was
@@ -27,7 +32,7 @@ NOTE = ("One answer per prompt per model: within-model variation cannot be estim
 
 
 def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float,
-                   rng: np.random.Generator) -> dict[str, Any]:
+                   rng: np.random.Generator, embedder: EmbedderRecord, method: str) -> Analysis:
     K = len(names) - 2
     full = [i for i, d in enumerate(pdata) if all(len(g) >= 1 for g in d.groups)]
     grams = [pdata[i].kernel[np.ix_([int(g[0]) for g in pdata[i].groups],
@@ -42,35 +47,34 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
                                          for j in range(2 * K)]
     panel = panel_test(pooled) if K and all(p is not None for p in pooled) else None
     side_p = [panel_test(pooled[h * K:(h + 1) * K]).p_value if panel else None for h in (0, 1)]
-    weak = panel.weakest_control if panel else None  # index into the 2K comparisons
+    j_weak = panel.weakest_control if panel else None  # index into the 2K comparisons
+    weak = Comparison.all(K)[j_weak] if j_weak is not None else None
     comps = []
-    for j in range(2 * K):
+    for j, comp in enumerate(Comparison.all(K)):
         pr = pooled[j]
         ci = mean_ci(D[:, j], rng, alpha=alpha) if len(full) else (None, None)
-        comps.append({"control": names[2 + j % K], "statistic": pr.statistic if pr else None,
-                      "p_value": pr.p_value if pr else None,
-                      "effect": pr.effect if pr else None, "ci": list(ci),
-                      "closeness": None, "n_probes": len(full)})
-    per_control, per_control_sc = comps[:K], comps[K:]
+        comps.append(PooledComparison(
+            control=names[2 + comp.control], statistic=pr.statistic if pr else None,
+            p_value=pr.p_value if pr else None, effect=pr.effect if pr else None, ci=ci,
+            closeness=None, n_probes=len(full)))
     row = {i: j for j, i in enumerate(full)}
     probes = []
     for i, d in enumerate(pdata):
         j = row.get(i)
-        sims = grams[j][0].tolist() if j is not None else None
-        probes.append({
-            "id": d.probe.id, "family": d.probe.family, "answer_type": d.probe.answer_type,
-            "n_samples": {"reference": len(d.groups[0]), "suspect": len(d.groups[1]),
-                          "controls": [len(g) for g in d.groups[2:]]},
-            "statistics": {"similarity_to_reference": sims,
-                           "relative_difference": D[j, :K].tolist() if j is not None else None,
-                           "relative_difference_suspect_centred":
-                               D[j, K:].tolist() if j is not None else None},
-            "p_value": None, "p_value_equality": None, "p_adjusted": None,
-            "effect": float(D[j].min()) if j is not None and K else None, "ci": [None, None]})
-    families = []
+        probes.append(ProbeRow(
+            id=d.probe.id, family=d.probe.family, answer_type=d.probe.answer_type,
+            n_samples=SampleCounts(len(d.groups[0]), len(d.groups[1]),
+                                   tuple(len(g) for g in d.groups[2:])),
+            statistics={"similarity_to_reference": grams[j][0].tolist() if j is not None else None,
+                        "relative_difference": D[j, :K].tolist() if j is not None else None,
+                        "relative_difference_suspect_centred":
+                            D[j, K:].tolist() if j is not None else None},
+            p_value=None, p_value_equality=None, p_adjusted=None,
+            effect=float(D[j].min()) if j is not None and K else None, ci=(None, None)))
     fam_idx: dict[str, list[int]] = {}
     for i in full:
         fam_idx.setdefault(pdata[i].probe.family, []).append(row[i])
+    families = []
     for fam, rows in fam_idx.items():
         e = D[rows].min(axis=1) if K else np.zeros(0)
         ci = mean_ci(e, rng, alpha=alpha) if e.size else (None, None)
@@ -78,104 +82,96 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
              if K and len(rows) >= 2 else None)
         direction = ("toward reference" if ci[0] is not None and ci[0] > 0 and len(rows) > 1
                      else "away" if ci[1] is not None and ci[1] < 0 and len(rows) > 1 else "none")
-        families.append({"family": fam, "n_probes": len(rows),
-                         "effect": float(e.mean()) if e.size else None, "ci": list(ci),
-                         "direction": direction, "p_value": p})
-    wk = pooled[weak] if weak is not None else None
+        families.append(FamilyResult(family=fam, n_probes=len(rows),
+                                     effect=float(e.mean()) if e.size else None, ci=ci,
+                                     direction=direction, p_value=p))
+    wk = pooled[j_weak] if j_weak is not None else None
     summary = TestSummary(
         n_probes=len(full), n_controls=K, single_sample=True, p_eq=None, eq_min_p=None,
         controls_eq_p=[], p_distill=panel.p_value if panel else None,
         t_distill=panel.statistic if panel else None, n_distill_probes=len(full),
         effect=wk.effect if wk else None,
-        effect_ci=tuple(comps[weak]["ci"]) if weak is not None else (None, None),
-        closeness=None, weakest_control=names[2 + weak % K] if weak is not None else None,
-        weakest_side=("reference-centred", "suspect-centred")[weak // K] if weak is not None else None,
+        effect_ci=comps[j_weak].ci if j_weak is not None else (None, None),
+        closeness=None, weakest_control=names[2 + weak.control] if weak else None,
+        weakest_side=weak.side if weak else None,
         p_reference_centred=side_p[0], p_suspect_centred=side_p[1],
         suspect_near_controls=tuple(names[2 + k] for k in range(K) if pooled[K + k] is not None
                                     and pooled[K + k].p_value > 1.0 - alpha))
-    z = None
-    if panel is not None:
-        from scipy import stats as sps
-        z = float(np.clip(sps.norm.isf(max(panel.p_value, 1e-300)), -40, 40))
     fam_sim = []
     for fam, rows in fam_idx.items():
         g = np.stack([grams[r] for r in rows])
-        fam_sim.append({"family": fam, "reference_self": None, "suspect": float(g[:, 1, 0].mean()),
-                        "controls": [float(g[:, 2 + k, 0].mean()) for k in range(K)],
-                        "control_names": names[2:]})
-    out = {
-        "single_sample": True, "probes": probes, "families": families,
-        "tests": {"distillation": {"statistic": panel.statistic if panel else None,
-                                   "p_value": panel.p_value if panel else None,
-                                   "weakest_control": summary.weakest_control,
-                                   "weakest_side": summary.weakest_side,
-                                   "p_value_reference_centred": side_p[0],
-                                   "p_value_suspect_centred": side_p[1],
-                                   "per_control": per_control, "cauchy_p_value": None,
-                                   "method": single_sample.METHOD + "; one-sided t-test over "
-                                             "prompts per control, intersection–union over the panel"},
-                  "distillation_suspect_centred": {
-                      "statistic": min(p.statistic for p in pooled[K:]) if panel else None,
-                      "p_value": side_p[1], "per_control": per_control_sc,
-                      "method": "per control: one-sided t-test over prompts of sim(S,R) − "
-                                "sim(S,C); part of the distillation panel above"},
-                  "equality": {"statistic": None, "p_value": None, "n_probes": 0,
-                               "method": "not estimable with one answer per prompt"},
-                  "controls_vs_reference_equality": [], "identity": None},
-        "evidence": {"n_probes": len(full), "n_controls": K, "single_sample": 1,
-                     "samples_per_probe": 1.0, "distill_p": summary.p_distill, "distill_z": z,
-                     "distill_t_min": summary.t_distill,
-                     "distill_t_min_reference_centred":
-                         min(p.statistic for p in pooled[:K]) if panel else None,
-                     "distill_t_min_suspect_centred":
-                         min(p.statistic for p in pooled[K:]) if panel else None,
-                     "distill_p_reference_centred": side_p[0],
-                     "distill_p_suspect_centred": side_p[1],
-                     "effect_standardized": wk.statistic / math.sqrt(wk.n_probes) if wk else None,
-                     "closeness_min": None, "cauchy_p": None, "cauchy_z": None,
-                     "equality_p": None, "equality_z": None, "controls_equality_p_max": None},
-        "exhibits": [],
-        "plot_data": {"family_similarity": fam_sim,
-                      "null_distribution": None if wk is None else {
-                          "statistic": "studentised mean of per-prompt differences, weakest control",
-                          "observed": wk.statistic,
-                          "null": sign_flip_null(D[:, weak], rng).tolist(),
-                          "null_method": f"random sign flips (t with {wk.df} df in the test)"},
-                      "projection": None, "choice_counts": []},
-        "verdict": decide(summary, alpha),
-        "method_note": NOTE.format(m=single_sample.METHOD),
-    }
-    out["evidence"].update(_lineage_evidence(pdata, full, K, rng))
-    z, p = out["evidence"]["lineage_z"], out["evidence"]["lineage_p"]
-    if K >= WIDE_PANEL and z is not None:
-        out["verdict"] = decide_lineage(summary, z, p, alpha)
-        out["tests"]["distillation_lineage"] = {
-            "statistic": z, "p_value": p, "decides": True,
-            "method": "rank of the suspect's lineage score among the controls' (exact under "
-                      "exchangeability; " + METHOD + ")"}
-    return out
+        fam_sim.append(FamilySimilarity(
+            family=fam, reference_self=None, suspect=float(g[:, 1, 0].mean()),
+            controls=tuple(float(g[:, 2 + k, 0].mean()) for k in range(K)),
+            control_names=tuple(names[2:])))
+    null = None if wk is None else NullDistribution(
+        statistic="studentised mean of per-prompt differences, weakest control",
+        observed=wk.statistic, null=tuple(sign_flip_null(D[:, j_weak], rng).tolist()),
+        null_method=f"random sign flips (t with {wk.df} df in the test)")
+    lineage_z, lineage_p = _lineage_evidence(pdata, full, K, rng)
+    evidence = Evidence(
+        n_probes=len(full), n_controls=K, single_sample=1, samples_per_probe=1.0,
+        distill_p=summary.p_distill, distill_z=z_of(panel.p_value) if panel else None,
+        distill_t_min=summary.t_distill,
+        distill_t_min_reference_centred=min(p.statistic for p in pooled[:K]) if panel else None,
+        distill_t_min_suspect_centred=min(p.statistic for p in pooled[K:]) if panel else None,
+        distill_p_reference_centred=side_p[0], distill_p_suspect_centred=side_p[1],
+        effect_standardized=wk.statistic / math.sqrt(wk.n_probes) if wk else None,
+        closeness_min=None, cauchy_p=None, cauchy_z=None, equality_p=None, equality_z=None,
+        controls_equality_p_max=None, lineage_z=lineage_z, lineage_p=lineage_p)
+    verdict = decide(summary, alpha)
+    lineage = None
+    if K >= WIDE_PANEL and lineage_z is not None:
+        verdict = decide_lineage(summary, lineage_z, lineage_p, alpha)
+        lineage = LineageTest(
+            statistic=lineage_z, p_value=lineage_p, decides=True,
+            method="rank of the suspect's lineage score among the controls' (exact under "
+                   "exchangeability; " + METHOD + ")")
+    tests = TestResults(
+        distillation=DistillationTest(
+            statistic=panel.statistic if panel else None, p_value=panel.p_value if panel else None,
+            weakest_control=summary.weakest_control, weakest_side=summary.weakest_side,
+            p_value_reference_centred=side_p[0], p_value_suspect_centred=side_p[1],
+            per_control=tuple(comps[:K]), cauchy_p_value=None,
+            method=single_sample.METHOD + "; one-sided t-test over prompts per control, "
+                                          "intersection–union over the panel"),
+        distillation_suspect_centred=SuspectCentredTest(
+            statistic=min(p.statistic for p in pooled[K:]) if panel else None,
+            p_value=side_p[1], per_control=tuple(comps[K:]),
+            method="per control: one-sided t-test over prompts of sim(S,R) − sim(S,C); part "
+                   "of the distillation panel above"),
+        equality=EqualityTest(statistic=None, p_value=None, n_probes=0,
+                              method="not estimable with one answer per prompt"),
+        controls_vs_reference_equality=(), identity=None, distillation_lineage=lineage)
+    result = AnalysisResult(
+        embedder=embedder, single_sample=True, families=tuple(families), tests=tests,
+        evidence=evidence, exhibits=(),
+        plot_data=PlotData(family_similarity=tuple(fam_sim), null_distribution=null,
+                           projection=None, choice_counts=()),
+        method=NOTE.format(m=single_sample.METHOD) + " " + method)
+    return Analysis(result=result, probes=tuple(probes), test_verdict=verdict)
 
 
 def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
-                      rng: np.random.Generator) -> dict[str, Any]:
-    """The corpus lineage score (:mod:`fingerprint.lineage`) on this run's own panel and
+                      rng: np.random.Generator) -> tuple[float | None, float | None]:
+    """The corpus lineage score (:mod:`._lineage`) on this run's own panel and
     prompts: how far the suspect sits above the controls, in units of their spread.  Drawn
     last from ``rng`` (its prompt split), so the other statistics keep their random draws."""
     if K < 2 or len(full) < 4:
-        return {"lineage_z": None, "lineage_p": None}
+        return None, None
     answers = [[pdata[i].texts[int(pdata[i].groups[m][0])] for i in full] for m in range(K + 2)]
     res = lineage_score(answers[0], answers[1], answers[2:],
                         seed=int(rng.integers(2**31 - 1)))
-    return {"lineage_z": res.score, "lineage_p": res.p_value}
+    return res.score, res.p_value
 
 
-def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> dict[str, Any]:
+def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> TestVerdict:
     """The test-based verdict of a one-answer run with a wide control panel.
 
     Requiring the suspect to be closer to the reference than *every one* of dozens of
     controls (the relative test) almost never rejects: some control always lands close by
     chance.  With a wide panel the test is instead the rank of the suspect's lineage score
-    among the controls' (:mod:`fingerprint.lineage`): exact when the suspect is just another
+    among the controls' (:mod:`._lineage`): exact when the suspect is just another
     independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
     k = s.n_controls
     above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect

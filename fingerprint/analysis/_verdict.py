@@ -1,7 +1,7 @@
 """From test results to a verdict label, a plain-language summary and reasons.
 
-:func:`decide` gives the test-based verdict; :func:`final_verdict` combines it with the
-calibrated probability into the report's label (see its docstring and docs/statistics.md).
+:func:`decide` gives the test-based verdict; :func:`fingerprint.analysis.final_verdict`
+combines it with the calibrated probability into the report's label (docs/statistics.md).
 
 Test-based decision rule (every cut is a test level; nothing else is tuned):
 
@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scipy import stats as sps
+
+from ._results import TestVerdict
 
 POWER = 0.8
 
@@ -80,16 +82,19 @@ def fmt_p(p: float | None) -> str:
 ALPHA_EQUALITY = 0.01
 
 
-def decide(s: TestSummary, alpha: float) -> dict[str, Any]:
-    """The test-based verdict dict (without ``probability``, which calibration adds; the
-    final label combines both in :func:`final_verdict`)."""
+def decide(s: TestSummary, alpha: float) -> TestVerdict:
+    """The test-based verdict (the final label also weighs the calibrated probability:
+    :func:`fingerprint.analysis.final_verdict`)."""
     return finish_test_verdict(_decide(s, alpha), s, alpha)
 
 
-def finish_test_verdict(out: dict[str, Any], s: TestSummary, alpha: float) -> dict[str, Any]:
-    out.update(alpha=alpha, alpha_equality=ALPHA_EQUALITY, test_statistic=s.t_distill, n_probes_tested=s.n_distill_probes,
-               compared=describe_comparison(s), single_sample=s.single_sample, label_from_test=out["label"])
-    return out
+def finish_test_verdict(out: dict[str, Any], s: TestSummary, alpha: float) -> TestVerdict:
+    return TestVerdict(label=out["label"], p_value=out["p_value"],
+                       p_value_equality=out["p_value_equality"], summary=out["summary"],
+                       reasons=tuple(out["reasons"]), more_data_needed=out["more_data_needed"],
+                       alpha=alpha, alpha_equality=ALPHA_EQUALITY, test_statistic=s.t_distill,
+                       n_probes_tested=s.n_distill_probes, compared=describe_comparison(s),
+                       single_sample=s.single_sample, test=out.get("test"))
 
 
 LINEAGE_TEST = "lineage rank"
@@ -289,102 +294,3 @@ def _out(label: str, s: TestSummary, summary: str, reasons: list[str],
     p = s.p_distill if s.n_controls and s.p_distill is not None else s.p_eq
     return {"label": label, "p_value": p, "p_value_equality": s.p_eq, "summary": summary,
             "reasons": reasons, "more_data_needed": more}
-
-
-# -- the final label: the test and the calibrated probability together ----------------------
-
-def _threshold(calibrated: dict[str, Any], which: str) -> float | None:
-    th = ((calibrated.get("calibration") or {}).get("thresholds") or {}).get(which) or {}
-    v = th.get("probability")
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
-def _more_probes(test: dict[str, Any]) -> str:
-    """How much more data would let the test (and with it the calibrated evidence) decide."""
-    t, n, alpha = test.get("test_statistic"), test.get("n_probes_tested") or 0, test.get("alpha", 0.05)
-    unit = "prompts" if test.get("single_sample") else "probes"
-    if test.get("test") == LINEAGE_TEST:
-        return ("more prompts, or more controls unrelated to both models (with K controls the "
-                "rank test cannot go below p = 1/(K+1))")
-    need = _probes_needed(t, n, alpha)
-    if need is not None and need > n:
-        return (f"about {need} {unit} (80 % power of the test at the observed effect), or more "
-                f"samples per probe")
-    if t is not None and math.isfinite(t) and t > 0:
-        return (f"more {unit}: the test's statistic grows with the square root of their number "
-                f"(about {4 * n} {unit} double it), and with it the calibrated probability")
-    return (f"more {unit} or more samples per probe; the observed effect does not lean toward "
-            f"the reference, so no number of {unit} can be promised")
-
-
-def final_verdict(test_verdict: dict[str, Any], calibrated: dict[str, Any], *,
-                  has_controls: bool) -> dict[str, Any]:
-    """The final label, its reasons, summary and ``more_data_needed`` (a dict to merge into
-    the verdict after :func:`fingerprint.calibration.apply_calibration`).
-
-    * ``same_model`` comes from the equality test alone; without controls the test's label
-      stands (it is never ``distilled``);
-    * ``distilled`` only if the distillation test rejects at alpha AND the calibrated
-      probability at the calibration's base rate reaches its ``distilled`` threshold (whose
-      false-positive rate on pairs of known lineage is stated);
-    * ``independent`` if the test does not reject AND that probability stays below the
-      distilled threshold: "no evidence of a training link", the test's own meaning.  Above
-      the calibration's stricter ``independent`` threshold a reason says so, because weakly
-      distilled models also land there (the power benchmark states how often);
-    * otherwise ``inconclusive``, saying which of the two disagree and what would settle it.
-    """
-    label = test_verdict.get("label_from_test") or test_verdict.get("label", "inconclusive")
-    keep = {"label": label, "reasons": list(test_verdict.get("reasons") or []),
-            "summary": test_verdict.get("summary", ""),
-            "more_data_needed": test_verdict.get("more_data_needed"), "label_from_test": label}
-    if label == "same_model" or not has_controls or label == "inconclusive":
-        return keep
-    p = calibrated.get("probability_at_base_rate")
-    t_dist, t_ind = _threshold(calibrated, "distilled"), _threshold(calibrated, "independent")
-    if not isinstance(p, (int, float)) or t_dist is None or t_ind is None:
-        keep["reasons"].append("the calibration states no thresholds, so the label is the test's")
-        return keep
-    what = test_verdict.get("compared") or "the models"
-    p_test = fmt_p(test_verdict.get("p_value"))
-    alpha = test_verdict.get("alpha", 0.05)
-    cal = (f"calibrated probability of distillation {p:.2f} at the calibration's base rate "
-           f"(distilled at >= {t_dist:.2f}, independent at <= {t_ind:.2f})")
-    reasons = keep["reasons"] + [cal]
-    rejects = label == "distilled"
-    if rejects and p >= t_dist:
-        return dict(keep, reasons=reasons + ["the test and the calibrated probability agree"])
-    if not rejects and p < t_dist:
-        if p > t_ind:
-            reasons.append(f"the calibrated probability is above {t_ind:.2f}, where pairs of known "
-                           "lineage were all independent: a lightly distilled model can give "
-                           "evidence like this, so this is absence of evidence, not proof")
-        return dict(keep, reasons=reasons + ["the test and the calibrated probability agree"])
-    more = _more_probes(test_verdict)
-    lineage = test_verdict.get("test") == LINEAGE_TEST
-    if rejects:
-        why = ("the test rejects but the calibrated probability is below the distilled threshold")
-        found = ("The lineage rank test placed the suspect above the controls"
-                 if lineage else "The relative test found the suspect closer to the reference "
-                 "than every control and closer to it than to any control")
-        summary = (f"Compared {what}. {found} (p = {p_test} < {alpha}), but the calibrated "
-                   f"probability of distillation, {p:.2f}, is below the {t_dist:.2f} at which "
-                   f"pairs of known lineage were called distilled with a stated false-positive "
-                   f"rate. The two disagree, so no verdict is given; collect {more}.")
-    else:  # the test does not reject, yet the probability reaches the distilled threshold
-        why = ("the calibrated probability reaches the distilled threshold but the test does not "
-               "reject")
-        summary = (f"Compared {what}. The calibrated probability of distillation is {p:.2f}, "
-                   f"above the distilled threshold {t_dist:.2f}, but "
-                   + ("the lineage rank test did not place the suspect significantly above the "
-                      "controls" if lineage else "the relative test did not find the suspect "
-                      "significantly closer to the reference than the controls")
-                   + f" (p = {p_test}). The two disagree, so no verdict is given; collect {more}.")
-    return {"label": "inconclusive", "reasons": reasons + [why], "summary": summary,
-            "more_data_needed": more, "label_from_test": label}
-
-
-def final_label(test_verdict: dict[str, Any], calibrated: dict[str, Any],
-                has_controls: bool) -> tuple[str, list[str]]:
-    """(label, reasons) of :func:`final_verdict`."""
-    out = final_verdict(test_verdict, calibrated, has_controls=has_controls)
-    return out["label"], out["reasons"]

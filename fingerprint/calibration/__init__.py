@@ -6,7 +6,7 @@ metrics and the labelled pairs it is fitted on live here too, and nothing below 
 imports them.  See docs/calibration.md.
 """
 
-from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds,
+from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds, calibrated_verdict,
                      load_calibration, missing_features, posterior, select_segment)
 from ._benchmark import format_table as format_benchmark
 from ._benchmark import run_benchmark
@@ -23,7 +23,7 @@ from ._segments import DEFAULT_FEATURES, SEGMENT_TEXT, segment_of
 __all__ = [
     "CORPUS_CONTROLS", "Case", "DEFAULT_CALIBRATION", "DEFAULT_FEATURES", "LABELS",
     "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
-    "calibrated_log_odds", "choose_thresholds", "corpus_cases", "excluded_controls",
+    "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
     "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
     "pair_id", "posterior", "read_pairs", "related_models", "reliability_bins",

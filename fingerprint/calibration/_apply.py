@@ -13,8 +13,10 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
+from ..analysis import Analysis, Calibrated, CalibrationInfo, Evidence, Verdict, final_verdict
 from ..errors import CalibrationError
 from ._metrics import label_for
 from ._segments import SEGMENT_TEXT, segment_of
@@ -136,10 +138,13 @@ def _panel_note(cmap: dict[str, Any], evidence: dict[str, Any]) -> str | None:
             "(add controls, or calibrate on panels like yours with `fingerprint calibrate`)")
 
 
-def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
+def apply_calibration(evidence: Evidence | dict[str, Any], *,
                       calibration_file: str | None = None, prior: float | None = None,
-                      has_controls: bool = True) -> dict[str, Any]:
-    """The probability fields of ``verdict`` (and the label the calibrated thresholds give)."""
+                      has_controls: bool = True) -> Calibrated:
+    """What the map says about this evidence: the probability at the stated prior, the
+    likelihood ratio, and the label the calibrated thresholds give."""
+    if isinstance(evidence, Evidence):
+        evidence = evidence.as_dict()
     full, sha, name = load_calibration(calibration_file)
     cmap = select_segment(full, evidence)
     base_rate = float(cmap["base_rate"])
@@ -148,39 +153,45 @@ def apply_calibration(evidence: dict[str, Any], verdict: dict[str, Any], *,
     log_lr = eta - _logit(base_rate)
     lr = math.exp(min(log_lr, 700.0))
     used_prior = base_rate if prior is None else float(prior)
-    probability = posterior(lr, used_prior)
-    missing = missing_features(evidence, cmap)
-    out: dict[str, Any] = {
-        "probability": probability,
-        "probability_at_base_rate": p_base,
-        "likelihood_ratio": lr,
-        "log10_likelihood_ratio": log_lr / math.log(10),
-        "prior": used_prior,
-        "prior_source": "calibration base rate" if prior is None else "user (--prior)",
-        "calibration": {"name": full.get("name", name), "version": full["version"], "file": name,
-                        "segment": cmap.get("segment"),
-                        "sha256": sha, "trained_on": _trained_on_text(cmap),
-                        **_headline_error(cmap.get("metrics")),
-                        "metrics": _metrics_digest(cmap.get("metrics")),
-                        "thresholds": cmap.get("thresholds"),
-                        "plain_summary": cmap.get("plain_summary")},
-        "label_from_calibration": label_for(p_base, cmap.get("thresholds")),
-        "missing_evidence": missing,
-    }
+    error = _headline_error(cmap.get("metrics"))
+    info = CalibrationInfo(
+        name=full.get("name", name), version=full["version"], file=name,
+        segment=cmap.get("segment"), sha256=sha, trained_on=_trained_on_text(cmap),
+        ece=error["ece"], ece_bins=error["ece_bins"],
+        bin_counts=tuple(error["bin_counts"]) if error["bin_counts"] is not None else None,
+        brier=error["brier"], cv_scheme=error["cv_scheme"],
+        metrics=_metrics_digest(cmap.get("metrics")), thresholds=cmap.get("thresholds"),
+        plain_summary=cmap.get("plain_summary"))
+    notes = []
     fitted_on = cmap.get("segment")
     if fitted_on and fitted_on != segment_of(evidence):
-        out["calibration_note"] = (f"this calibration was fitted on {SEGMENT_TEXT[fitted_on]} "
-                                   f"only; this run is one of {SEGMENT_TEXT[segment_of(evidence)]}")
-    note = _panel_note(cmap, evidence)
-    if note:
-        out["calibration_note"] = "; ".join(filter(None, [out.get("calibration_note"), note]))
+        notes.append(f"this calibration was fitted on {SEGMENT_TEXT[fitted_on]} "
+                     f"only; this run is one of {SEGMENT_TEXT[segment_of(evidence)]}")
+    notes.append(_panel_note(cmap, evidence))
+    out = Calibrated(
+        probability=posterior(lr, used_prior), probability_at_base_rate=p_base,
+        likelihood_ratio=lr, log10_likelihood_ratio=log_lr / math.log(10), prior=used_prior,
+        prior_source="calibration base rate" if prior is None else "user (--prior)",
+        calibration=info, label_from_calibration=label_for(p_base, cmap.get("thresholds")),
+        missing_evidence=tuple(missing_features(evidence, cmap)),
+        calibration_note="; ".join(n for n in notes if n) or None)
     if not has_controls:
         # Without controls there is no distillation evidence: the likelihood ratio is 1 and
         # the probability stays at the prior.
-        out.update(probability=used_prior, probability_at_base_rate=base_rate,
-                   likelihood_ratio=1.0, log10_likelihood_ratio=0.0,
-                   probability_note="no control models: there is no distillation test, so the "
-                                    "probability is only the prior; only the same-model "
-                                    "question was tested",
-                   label_from_calibration="inconclusive")
+        out = replace(out, probability=used_prior, probability_at_base_rate=base_rate,
+                      likelihood_ratio=1.0, log10_likelihood_ratio=0.0,
+                      probability_note="no control models: there is no distillation test, so "
+                                       "the probability is only the prior; only the "
+                                       "same-model question was tested",
+                      label_from_calibration="inconclusive")
     return out
+
+
+def calibrated_verdict(analysis: Analysis, *, has_controls: bool,
+                       calibration_file: str | None = None,
+                       prior: float | None = None) -> Verdict:
+    """The verdict a report states: the analysis' test-based verdict and the calibrated
+    probability, combined into the final label (the one place this sequence is written)."""
+    calibrated = apply_calibration(analysis.result.evidence, calibration_file=calibration_file,
+                                   prior=prior, has_controls=has_controls)
+    return final_verdict(analysis.test_verdict, calibrated, has_controls=has_controls)

@@ -53,7 +53,7 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
             one = lambda m: {pid: [t] for pid, t in zip(ids, data.texts(m, ids))}  # noqa: E731
             rs = ResponseSet(probes=probes, reference=one(ref), suspect=one(sus),
                              controls=tuple(one(c) for c in controls), control_names=tuple(controls))
-            evidence = dict(analyze(rs, seed=seed + r).get("evidence") or {})
+            evidence = analyze(rs, seed=seed + r).result.evidence.as_dict()
             cases.append(Case(pair=pair_id(pair), label=pair["y"], evidence=evidence,
                               source=pair.get("source", source), kind=pair["kind"],
                               info={"controls": controls, "prompts": size, "replicate": r}))

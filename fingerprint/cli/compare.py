@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import SpecError
+from ..features.embed import DEFAULT_EMBEDDER
 from ._common import add_sampling, budget, check_samples, command_line, parse_options
 
 
@@ -22,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="calibration map made by `fingerprint calibrate` (default: the built-in one)")
     p.add_argument("--prior", type=float, metavar="P",
                    help="your prior probability of distillation, in (0, 1)")
+    p.add_argument("--embedder", default=DEFAULT_EMBEDDER, metavar="NAME",
+                   help="answer embedding: tfidf (default; hashed character n-grams), minilm "
+                        "(extra [minilm]) or openai-embeddings[:MODEL] ($OPENAI_BASE_URL, "
+                        "$OPENAI_API_KEY)")
     p.set_defaults(handler=run)
 
 
@@ -34,15 +39,13 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     models = roles_for(args.ref, args.suspect, args.control, parse_options(args.option))
     request = RunRequest(models=models, suite_path=args.suite, samples=args.samples,
                          seed=args.seed, out=Path(args.out), store_path=args.store,
-                         calibration=args.calibration, prior=args.prior,
+                         calibration=args.calibration, prior=args.prior, embedder=args.embedder,
                          command=command_line(argv), progress=not args.no_progress,
                          budget=budget(args))
     report = compare(request)
-    v, c = report["verdict"], report["collection"]
-    prob = v.get("probability")
-    prob_text = f"P(distilled)={prob:.2f}, " if isinstance(prob, (int, float)) else ""
-    p_text = f"p={v['p_value']:.3g}" if isinstance(v.get("p_value"), (int, float)) else "p=n/a"
-    print(f"{v['label'].upper()}: {args.suspect} vs {args.ref} ({prob_text}{p_text}; "
-          f"{report['suite']['probes']} probes, {c['samples_total']} answers, "
-          f"{c['requests_made']} new requests) -> {Path(args.out) / 'report.html'}")
+    v, c = report.verdict, report.collection
+    p_text = f"p={v.p_value:.3g}" if v.p_value is not None else "p=n/a"
+    print(f"{v.label.upper()}: {args.suspect} vs {args.ref} (P(distilled)={v.probability:.2f}, "
+          f"{p_text}; {report.suite.probes} probes, {c.samples_total} answers, "
+          f"{c.requests_made} new requests) -> {Path(args.out) / 'report.html'}")
     return 0

@@ -30,7 +30,7 @@ def live_evidence(reference: str, suspect: str, controls: list[str], *, seed: in
                          samples=samples, seed=seed, out=out, store_path=store, progress=False,
                          command="fingerprint calibrate")
     collect_run(request)
-    return dict(runfolder.analyze_run(out)["analysis"].get("evidence") or {})
+    return runfolder.analyze_run(out)[1].result.evidence.as_dict()
 
 
 def live_cases(pairs: list[dict[str, Any]], *, seed: int, replicates: int = LIVE_REPLICATES,

@@ -6,11 +6,8 @@ them offline, byte for byte.
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +17,13 @@ from ..collect.runner import Target, collect, raise_if_short
 from ..collect.store import Store
 from ..corpus import corpus_suite, load_corpus
 from ..errors import FingerprintError
+from ..features.embed import DEFAULT_EMBEDDER, embedder_for
 from ..models.registry import get_provider
 from ..models.replay import split_replay_model
 from ..models.spec import ModelSpec, parse_spec
-from ..run import CALIBRATION_COPY, COLLECTION_FILE, REPORT_FILE
-from ..report import render_pdf, write_report_files
+from ..run import CALIBRATION_COPY, COLLECTION_FILE, Report
 from ..suite import Suite, load_suite
-
-SCHEMA_VERSION = "1.0"
+from ._report import build_report, write_report
 
 
 @dataclass
@@ -42,6 +38,7 @@ class RunRequest:
     store_path: str | None = None
     calibration: str | None = None
     prior: float | None = None
+    embedder: str | None = None  # features.embed.embedder_for name; None = the default
     command: str = ""
     progress: bool = True
     budget: Any = None  # collect.budget.BudgetLimits; not part of the run's identity
@@ -87,11 +84,15 @@ def resolve_suite(path: str | None, specs: list[ModelSpec]) -> Suite:
 
 
 def _config(request: RunRequest, suite: Suite) -> dict[str, Any]:
-    return {
+    config = {
         "models": [[role, spec.to_json()] for role, spec in request.models],
         "suite_sha256": suite.sha256, "samples": request.samples, "seed": request.seed,
         "command": request.command,
     }
+    if request.embedder not in (None, DEFAULT_EMBEDDER):
+        # recorded only when not the default, so default runs keep their run id
+        config["embedder"] = request.embedder
+    return config
 
 
 def _progress_factory(enabled: bool):
@@ -135,68 +136,8 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     return suite, summary
 
 
-def served_info(rows: list[dict[str, Any]], role: str) -> dict[str, Any]:
-    mine = [r["response"] for r in rows if r["role"] == role]
-    times = sorted(t for t in (r.get("created") for r in mine) if t)
-    return {
-        "models": sorted({r.get("served_model") for r in mine if r.get("served_model")}),
-        "system_fingerprints": sorted({r.get("system_fingerprint") for r in mine
-                                       if r.get("system_fingerprint")}),
-        "first_request": times[0] if times else None,
-        "last_request": times[-1] if times else None,
-        "samples": len(mine),
-    }
-
-
-def build_report(run_dir: Path, request_command: str, *, calibration: str | None,
-                 prior: float | None, calibration_source: str | None = None) -> dict[str, Any]:
-    result = runfolder.recompute(run_dir, calibration=calibration, prior=prior)
-    run, suite, rows = result["run"], result["suite"], result["rows"]
-    models: dict[str, Any] = {"reference": None, "suspect": None, "controls": []}
-    for role, spec in run["config"]["models"]:
-        entry = dict(spec, role=role, served=served_info(rows, role))
-        if role.startswith("control"):
-            models["controls"].append(entry)
-        else:
-            models[role] = entry
-    collection = runfolder.read_json(run_dir / COLLECTION_FILE)
-    times = sorted(t for t in (r["response"].get("created") for r in rows) if t)
-    collection.update({
-        "samples_total": len(rows), "samples_per_probe": run["config"]["samples"],
-        "first_request": times[0] if times else None, "last_request": times[-1] if times else None,
-        "responses_file": runfolder.RESPONSES_FILE,
-    })
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": request_command,
-        "tool": runfolder.tool_info(),
-        "environment": runfolder.environment_info(),
-        "seed": run["config"]["seed"],
-        "suite": suite.to_json(),
-        "models": models,
-        "collection": collection,
-        "evidence_files": {name: runfolder.sha256_file(run_dir / name) for name in
-                           (runfolder.RESPONSES_FILE, runfolder.SUITE_FILE, runfolder.RUN_FILE)},
-        "analysis": result["analysis"],
-        "probes": result["probes"],
-        "verdict": result["verdict"],
-        "analysis_options": {"calibration": calibration and Path(calibration).name,
-                             "calibration_source": calibration_source, "prior": prior},
-    }
-
-
-def write_report(run_dir: Path, report: dict[str, Any], *, pdf: bool = False) -> str:
-    """Write report.json, the rendered reports (and report.pdf when asked and Chromium is
-    installed) and the manifest; return the manifest hash."""
-    runfolder.write_json(run_dir / REPORT_FILE, report)
-    write_report_files(report, run_dir)
-    if pdf and render_pdf(run_dir) is None:
-        print("fingerprint: no Chromium found; report.pdf not written", file=sys.stderr)
-    return runfolder.write_manifest(run_dir)
-
-
-def compare(request: RunRequest) -> dict[str, Any]:
+def compare(request: RunRequest) -> Report:
+    embedder_for(request.embedder)  # an unknown name or a missing key fails before sampling
     collect_run(request)
     calibration = None
     if request.calibration:
@@ -209,11 +150,7 @@ def compare(request: RunRequest) -> dict[str, Any]:
         calibration = str(request.out / CALIBRATION_COPY)
     report = build_report(request.out, request.command, calibration=calibration,
                           prior=request.prior, calibration_source=request.calibration)
-    report["manifest_note"] = ("manifest.json lists the SHA-256 of every file of this folder; "
-                               "run `fingerprint verify DIR` to check them and recompute the verdict")
     write_report(request.out, report)
     return report
 
 
-def load_report(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / REPORT_FILE).read_text(encoding="utf-8"))

@@ -1,16 +1,16 @@
-"""Limitations of one run, derived from report.json plus those the analysis listed.
+"""Limitations of one run, derived from the typed report.
 
 Each check reads only recorded facts: how many controls there were, which controls look
-like relatives of the suspect or the reference, which probes a model refused, whether a
-server reported more than one model id (or backend) for one model, whether prompts may
-have leaked, how many samples each probe had, and whether the probability is calibrated.
+like relatives of the suspect or the reference, whether a server reported more than one
+model id (or backend) for one model, whether the suite is the public one, and how many
+samples each probe had.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
+from ..run import ModelEntry, Report
+from ..suite import BUILT_IN_SOURCE
 from .escape import one_line
 
 MIN_CONTROLS = 3
@@ -31,19 +31,15 @@ def model_family(spec: str) -> str:
     return ""
 
 
-def _roles(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    models = report.get("models") or {}
-    out = [("reference", models.get("reference") or {}), ("suspect", models.get("suspect") or {})]
-    out += [(f"control {i + 1}", c or {}) for i, c in enumerate(models.get("controls") or [])]
+def _roles(report: Report) -> list[tuple[str, ModelEntry]]:
+    m = report.models
+    out = [(role, e) for role, e in (("reference", m.reference), ("suspect", m.suspect)) if e]
+    out += [(f"control {i + 1}", c) for i, c in enumerate(m.controls)]
     return out
 
 
-def _spec(m: dict[str, Any]) -> str:
-    return one_line(m.get("spec") or f"{m.get('provider', '?')}/{m.get('model', '?')}", 120)
-
-
-def _controls(report: dict[str, Any]) -> list[dict[str, str]]:
-    controls = (report.get("models") or {}).get("controls") or []
+def _controls(report: Report) -> list[dict[str, str]]:
+    controls = report.models.controls
     if not controls:
         return [{"title": "No control models",
                  "text": "Without controls the distillation test cannot be run: only whether the "
@@ -57,124 +53,84 @@ def _controls(report: dict[str, Any]) -> list[dict[str, str]]:
     return []
 
 
-def _relatives(report: dict[str, Any]) -> list[dict[str, str]]:
+def _relatives(report: Report) -> list[dict[str, str]]:
     out = []
     roles = dict(_roles(report))
     for role, m in _roles(report):
         if not role.startswith("control"):
             continue
-        fam = model_family(_spec(m))
+        fam = model_family(m.spec)
         for other in ("suspect", "reference"):
-            om = roles.get(other) or {}
-            if not om:
+            om = roles.get(other)
+            if om is None:
                 continue
-            same_family = fam and fam == model_family(_spec(om))
-            same_vendor = (m.get("provider") in _VENDOR_PROVIDERS and m.get("provider") == om.get("provider"))
+            same_family = fam and fam == model_family(om.spec)
+            same_vendor = m.provider in _VENDOR_PROVIDERS and m.provider == om.provider
             if same_family or same_vendor:
-                why = f"same model family '{fam}'" if same_family else f"same vendor '{m.get('provider')}'"
+                why = f"same model family '{fam}'" if same_family else f"same vendor '{m.provider}'"
                 out.append({"title": "A control may share training data",
-                            "text": f"{role.capitalize()} ({_spec(m)}) and the {other} ({_spec(om)}) look "
-                                    f"related ({why}). Shared pre-training data or a shared base model makes "
-                                    "a control resemble them for reasons other than distillation, which "
+                            "text": f"{role.capitalize()} ({one_line(m.spec, 120)}) and the {other} "
+                                    f"({one_line(om.spec, 120)}) look related ({why}). Shared "
+                                    "pre-training data or a shared base model makes a control "
+                                    "resemble them for reasons other than distillation, which "
                                     "weakens the comparison."})
                 break
     return out
 
 
-def _refusals(report: dict[str, Any]) -> list[dict[str, str]]:
-    refused: dict[str, list[str]] = {}
-    for p in report.get("probes") or []:
-        ref = p.get("refusals") or (p.get("statistics") or {}).get("refusals") or {}
-        if not isinstance(ref, dict):
-            continue
-        for who, n in ref.items():
-            if isinstance(n, (int, float)) and n > 0:
-                refused.setdefault(str(who), []).append(one_line(p.get("id"), 80))
-    out = []
-    for who in sorted(refused, key=lambda w: (w != "suspect", w)):
-        ids = refused[who]
-        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
-        out.append({"title": f"Probes the {one_line(who, 40)} refused",
-                    "text": f"The {one_line(who, 40)} refused at least one sample on {len(ids)} probe"
-                            f"{'s' if len(ids) != 1 else ''} ({shown}). Refusals carry little about "
-                            "training origin and reduce the evidence on those probes."})
-    return out
-
-
-def _served(report: dict[str, Any]) -> list[dict[str, str]]:
+def _served(report: Report) -> list[dict[str, str]]:
     out = []
     for role, m in _roles(report):
-        served = m.get("served") or {}
-        ids = list(dict.fromkeys(str(s) for s in served.get("models") or []))
-        fps = list(dict.fromkeys(str(s) for s in served.get("system_fingerprints") or []))
+        ids = list(dict.fromkeys(m.served.models))
+        fps = list(dict.fromkeys(m.served.system_fingerprints))
+        spec = one_line(m.spec, 120)
         if len(ids) > 1:
             out.append({"title": "The served model changed during the run",
-                        "text": f"For the {role} ({_spec(m)}) the server reported {len(ids)} different "
+                        "text": f"For the {role} ({spec}) the server reported {len(ids)} different "
                                 f"model ids: {', '.join(one_line(i, 80) for i in ids[:6])}. Answers may come "
                                 "from different models; compare per model id before relying on them."})
         if len(fps) > 1:
             out.append({"title": "The serving backend changed during the run",
-                        "text": f"For the {role} ({_spec(m)}) the server reported {len(fps)} system "
+                        "text": f"For the {role} ({spec}) the server reported {len(fps)} system "
                                 f"fingerprints ({', '.join(one_line(f, 40) for f in fps[:6])}): the backend "
                                 "configuration changed, which can shift answer distributions slightly."})
     return out
 
 
-def _leaks(report: dict[str, Any]) -> list[dict[str, str]]:
-    out = []
-    leaked = [one_line(p.get("id"), 80) for p in report.get("probes") or [] if p.get("leaked")]
-    leaked += [one_line(x, 80) for x in ((report.get("analysis") or {}).get("evidence") or {}).get("leaked_probes") or []]
-    if leaked:
-        leaked = list(dict.fromkeys(leaked))
-        out.append({"title": "Prompts that leaked",
-                    "text": f"{len(leaked)} probe prompt{'s' if len(leaked) != 1 else ''} may have been seen "
-                            f"in training data ({', '.join(leaked[:8])}). A model can learn a leaked "
-                            "prompt's expected answer without distillation."})
-    suite = report.get("suite") or {}
-    src = str(suite.get("source") or "")
-    if suite.get("public") or src.startswith(("builtin", "package:")):
-        out.append({"title": "The probe suite is public",
-                    "text": f"Suite '{one_line(suite.get('id'), 60)}' ships with this tool, and example reports "
-                            "publish reference answers to it. A model trained after its publication may have "
-                            "seen the prompts and answers; a private suite avoids this."})
-    return out
+def _public_suite(report: Report) -> list[dict[str, str]]:
+    suite = report.suite
+    if not suite.source.startswith(BUILT_IN_SOURCE):
+        return []
+    return [{"title": "The probe suite is public",
+             "text": f"Suite '{one_line(suite.id, 60)}' ships with this tool, and example reports "
+                     "publish reference answers to it. A model trained after its publication may have "
+                     "seen the prompts and answers; a private suite avoids this."}]
 
 
-def _sampling(report: dict[str, Any]) -> list[dict[str, str]]:
+def _sampling(report: Report) -> list[dict[str, str]]:
     out = []
-    coll = report.get("collection") or {}
-    n = coll.get("samples_per_probe")
-    if (report.get("analysis") or {}).get("single_sample"):
+    coll = report.collection
+    n = coll.samples_per_probe
+    if report.analysis.single_sample:
         out.append({"title": "One answer per prompt",
                     "text": "With one answer per prompt and model there is no equality test: the "
                             "reference itself served under another name cannot be told from a "
                             "model trained on its outputs, and both read as distilled. Collect "
                             "several answers per probe to separate them."})
-    elif isinstance(n, int) and n < MIN_SAMPLES:
+    elif n < MIN_SAMPLES:
         out.append({"title": "Few samples per probe",
                     "text": f"Only {n} samples per probe and model: per-probe tests have little power "
                             "and choice distributions are coarse."})
-    reused = coll.get("responses_reused")
-    if isinstance(reused, int) and reused > 0:
+    if coll.responses_reused > 0:
         out.append({"title": "Responses reused from an earlier collection",
-                    "text": f"{reused:,} responses were taken from the store of an earlier run rather than "
+                    "text": f"{coll.responses_reused:,} responses were taken from the store of an earlier run rather than "
                             "requested now; the request times in the chain of custody cover both."})
-    if not (report.get("verdict") or {}).get("calibration"):
-        out.append({"title": "Uncalibrated probability",
-                    "text": "The verdict's probability was not calibrated on pairs of known provenance; "
-                            "treat it as a score."})
     return out
 
 
-def derive_limitations(report: dict[str, Any]) -> list[dict[str, str]]:
-    """Derived limitations first, then ``analysis.limitations`` (deduplicated)."""
+def derive_limitations(report: Report) -> list[dict[str, str]]:
+    """The limitations of this run, each derived from recorded facts."""
     out: list[dict[str, str]] = []
-    for check in (_controls, _relatives, _refusals, _served, _leaks, _sampling):
+    for check in (_controls, _relatives, _served, _public_suite, _sampling):
         out.extend(check(report))
-    seen = {d["text"] for d in out}
-    for text in (report.get("analysis") or {}).get("limitations") or []:
-        t = one_line(text, 1500)
-        if t and t not in seen:
-            seen.add(t)
-            out.append({"title": "Noted by the analysis", "text": t})
     return out

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..analysis import ChoiceCounts, FamilyResult
+from ..analysis import fmt_p as format_p
+from ..run import Report
 from .escape import one_line
-from .plot_data import canonical_plot_data
 
 DPI = 110
 MAX_CHOICE_PROBES = 4
@@ -60,12 +62,19 @@ def _model_style(label: str) -> dict[str, Any]:
             "hatch": _CONTROL_HATCH[i], "size": 40}
 
 
-def _control_names(report: dict[str, Any]) -> list[str]:
-    controls = (report.get("models") or {}).get("controls") or []
-    return [str((c or {}).get("spec", "")) for c in controls]
+def _control_names(report: Report) -> list[str]:
+    return [c.spec for c in report.models.controls]
 
 
-def _legend_name(label: str, report: dict[str, Any]) -> str:
+def _label(name: str, report: Report) -> str:
+    """``reference``, ``suspect`` or ``control N`` for a model name as the analysis wrote it."""
+    if name in ("reference", "suspect"):
+        return name
+    names = _control_names(report)
+    return f"control {names.index(name) + 1}" if name in names else name
+
+
+def _legend_name(label: str, report: Report) -> str:
     if label.startswith("control"):
         digits = "".join(ch for ch in label if ch.isdigit())
         names = _control_names(report)
@@ -74,42 +83,42 @@ def _legend_name(label: str, report: dict[str, Any]) -> str:
     return _plain(label, 48)
 
 
-def _plot_data(report: dict[str, Any]) -> dict[str, Any]:
-    return canonical_plot_data(report)
-
-
-def _choice_probes(report: dict[str, Any]) -> list[str]:
+def _choice_probes(report: Report) -> list[ChoiceCounts]:
     """The choice probes to draw: most significant first (per-probe p-value), then by id."""
-    counts = _plot_data(report).get("choice_counts") or {}
-    pvals = {str(p.get("id")): p.get("p_value") for p in report.get("probes") or []}
+    pvals = {p.id: p.p_value for p in report.probes}
 
-    def key(pid: str) -> tuple[float, str]:
-        p = pvals.get(pid)
-        return (p if isinstance(p, (int, float)) else 2.0, pid)
+    def key(c: ChoiceCounts) -> tuple[float, str]:
+        p = pvals.get(c.probe_id)
+        return (p if p is not None else 2.0, c.probe_id)
 
-    return sorted((pid for pid, v in counts.items() if v), key=key)[:MAX_CHOICE_PROBES]
+    drawn = [c for c in report.analysis.plot_data.choice_counts if c.categories]
+    return sorted(drawn, key=key)[:MAX_CHOICE_PROBES]
 
 
-def plan_plots(report: dict[str, Any]) -> list[PlotInfo]:
+def _effect_families(report: Report) -> list[FamilyResult]:
+    return [f for f in report.analysis.families
+            if f.effect is not None and f.ci[0] is not None and f.ci[1] is not None]
+
+
+def plan_plots(report: Report) -> list[PlotInfo]:
     """The plots this report has data for, in display order (no drawing)."""
-    data = _plot_data(report)
-    families = (report.get("analysis") or {}).get("families") or []
+    data = report.analysis.plot_data
     out: list[PlotInfo] = []
-    if any(f.get("ci") and f.get("effect") is not None for f in families):
+    if _effect_families(report):
         out.append(PlotInfo("family_effects", "plots/family_effects.png", "Effect size by probe family",
                             "Each family's effect with its interval; right of the dashed line means the "
                             "suspect is closer to the reference than the controls are."))
-    if data.get("family_similarity"):
+    if data.family_similarity:
         out.append(PlotInfo("family_similarity", "plots/family_similarity.png",
                             "Similarity to the reference, per probe family",
                             "How close each model's answers are to the reference's, family by family. "
                             "A distilled suspect sits with the reference, apart from the controls."))
-    if (data.get("null_distribution") or {}).get("values"):
+    if data.null_distribution is not None and data.null_distribution.null:
         out.append(PlotInfo("null_distribution", "plots/null_distribution.png",
                             "Null distribution of the distillation statistic",
                             "Values of the test statistic when there is no link (permutations) and the "
                             "observed value; the p-value is the share of the null at or beyond it."))
-    if (data.get("answer_map") or {}).get("points"):
+    if data.projection is not None and data.projection.points:
         out.append(PlotInfo("answer_map", "plots/answer_map.png", "Map of answers",
                             "Every answer placed in two dimensions so that similar answers sit close "
                             "together; one marker shape per model."))
@@ -120,39 +129,36 @@ def plan_plots(report: dict[str, Any]) -> list[PlotInfo]:
     return out
 
 
-def _draw_family_effects(fig: Any, report: dict[str, Any]) -> None:
-    fams = [f for f in (report.get("analysis") or {}).get("families") or []
-            if f.get("ci") and f.get("effect") is not None]
+def _draw_family_effects(fig: Any, report: Report) -> None:
+    fams = _effect_families(report)
     fig.set_size_inches(7.0, 1.2 + 0.38 * len(fams))
     ax = fig.add_subplot(1, 1, 1)
     for y, f in enumerate(reversed(fams)):
-        lo, hi = float(f["ci"][0]), float(f["ci"][1])
-        eff = float(f["effect"])
+        lo, hi = float(f.ci[0]), float(f.ci[1])
+        eff = float(f.effect)
         shape = "o" if lo > 0 else ("s" if hi < 0 else "D")
         ax.plot([lo, hi], [y, y], color="#000000", linewidth=1.4, solid_capstyle="butt")
         ax.scatter([eff], [y], marker=shape, s=40, zorder=3, edgecolors="#000000",
                    facecolors="#000000" if lo > 0 else "#FFFFFF")
     ax.axvline(0.0, color="#555555", linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(fams)), labels=[_plain(f.get("family"), 30) for f in reversed(fams)])
+    ax.set_yticks(range(len(fams)), labels=[_plain(f.family, 30) for f in reversed(fams)])
     ax.set_ylim(-0.7, len(fams) - 0.3)
     ax.set_xlabel("Effect size (positive: suspect closer to the reference than the controls)")
     ax.set_ylabel("Probe family")
     ax.set_title("Effect by family, with intervals (filled: interval above zero)")
 
 
-def _draw_family_similarity(fig: Any, report: dict[str, Any]) -> None:
-    sim = _plot_data(report)["family_similarity"]
-    fams = list(sim)
-    fig.set_size_inches(7.0, 1.6 + 0.42 * len(fams))
+def _draw_family_similarity(fig: Any, report: Report) -> None:
+    rows = report.analysis.plot_data.family_similarity
+    fig.set_size_inches(7.0, 1.6 + 0.42 * len(rows))
     ax = fig.add_subplot(1, 1, 1)
     series: dict[str, list[tuple[float, float]]] = {}
-    for y, fam in enumerate(reversed(fams)):
-        row = sim[fam] or {}
-        for label in ("reference", "suspect"):
-            if isinstance(row.get(label), (int, float)):
-                series.setdefault(label, []).append((float(row[label]), y))
-        for i, v in enumerate(row.get("controls") or []):
-            if isinstance(v, (int, float)):
+    for y, row in enumerate(reversed(rows)):
+        for label, value in (("reference", row.reference_self), ("suspect", row.suspect)):
+            if value is not None:
+                series.setdefault(label, []).append((float(value), y))
+        for i, v in enumerate(row.controls):
+            if v is not None:
                 series.setdefault(f"control {i + 1}", []).append((float(v), y))
         ax.axhline(y, color="#DDDDDD", linewidth=0.6, zorder=0)
     for label, pts in series.items():
@@ -160,45 +166,41 @@ def _draw_family_similarity(fig: Any, report: dict[str, Any]) -> None:
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=st["marker"], s=st["size"],
                    facecolors=st["color"] if st["fill"] else "none", edgecolors=st["color"],
                    linewidths=1.3, label=_legend_name(label, report), zorder=3)
-    ax.set_yticks(range(len(fams)), labels=[_plain(f, 30) for f in reversed(fams)])
+    ax.set_yticks(range(len(rows)), labels=[_plain(r.family, 30) for r in reversed(rows)])
     ax.set_xlabel("Similarity to the reference's answers (higher = closer)")
     ax.set_ylabel("Probe family")
     ax.set_title("Similarity of each model to the reference")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / max(1, len(fams)) - 0.12), ncol=3,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5 / max(1, len(rows)) - 0.12), ncol=3,
               frameon=False)
 
 
-def _draw_null(fig: Any, report: dict[str, Any]) -> None:
-    nd = _plot_data(report)["null_distribution"]
-    values = [float(v) for v in nd["values"] if isinstance(v, (int, float))]
+def _draw_null(fig: Any, report: Report) -> None:
+    nd = report.analysis.plot_data.null_distribution
+    values = [float(v) for v in nd.null]
     fig.set_size_inches(7.0, 3.4)
     ax = fig.add_subplot(1, 1, 1)
     ax.hist(values, bins=40, color="#BBBBBB", edgecolor="#444444", hatch="//", linewidth=0.5,
             label=f"null ({len(values):,} permutations)")
-    obs = nd.get("observed")
-    if isinstance(obs, (int, float)):
-        test = ((report.get("analysis") or {}).get("tests") or {}).get("distillation") or {}
-        p = test.get("p_value")
-        tag = f"observed = {obs:.4g}" + (f", p = {p:.2g}" if isinstance(p, (int, float)) else "")
-        ax.axvline(float(obs), color="#000000", linewidth=2.2, label=tag)
-        span = [min(values + [float(obs)]), max(values + [float(obs)])]
-        pad = 0.05 * ((span[1] - span[0]) or 1.0)
-        ax.set_xlim(span[0] - pad, span[1] + pad)
-    ax.set_xlabel(_plain(nd.get("statistic") or "test statistic", 80))
+    obs = float(nd.observed)
+    p = report.analysis.tests.distillation.p_value
+    tag = f"observed = {obs:.4g}" + (f", p = {format_p(p)}" if p is not None else "")
+    ax.axvline(obs, color="#000000", linewidth=2.2, label=tag)
+    span = [min(values + [obs]), max(values + [obs])]
+    pad = 0.05 * ((span[1] - span[0]) or 1.0)
+    ax.set_xlim(span[0] - pad, span[1] + pad)
+    ax.set_xlabel(_plain(nd.statistic, 80))
     ax.set_ylabel("Number of permutations")
     ax.set_title("Distillation test: null distribution and observed value")
     ax.legend(loc="upper left", frameon=False)
 
 
-def _draw_answer_map(fig: Any, report: dict[str, Any]) -> None:
-    am = _plot_data(report)["answer_map"]
-    pts, labels = am.get("points") or [], am.get("labels") or []
+def _draw_answer_map(fig: Any, report: Report) -> None:
+    proj = report.analysis.plot_data.projection
     fig.set_size_inches(7.0, 5.0)
     ax = fig.add_subplot(1, 1, 1)
     groups: dict[str, list[tuple[float, float]]] = {}
-    for pt, lab in zip(pts, labels):
-        if isinstance(pt, (list, tuple)) and len(pt) >= 2:
-            groups.setdefault(str(lab), []).append((float(pt[0]), float(pt[1])))
+    for pt in proj.points:
+        groups.setdefault(_label(pt.model, report), []).append((pt.x, pt.y))
     order = sorted(groups, key=lambda s: (s != "reference", s != "suspect", s))
     for lab in order:
         st = _model_style(lab)
@@ -206,32 +208,32 @@ def _draw_answer_map(fig: Any, report: dict[str, Any]) -> None:
         ax.scatter(xs, ys, marker=st["marker"], s=st["size"] * 0.7, linewidths=1.0, alpha=0.85,
                    facecolors=st["color"] if st["fill"] else "none", edgecolors=st["color"],
                    label=_legend_name(lab, report), zorder=4 if lab in ("reference", "suspect") else 3)
-    method = _plain(am.get("method") or "2-D projection of answer embeddings", 60)
+    method = _plain(f"{proj.method}, probe {proj.probe_id}", 60)
     ax.set_xlabel(f"Component 1 ({method})")
     ax.set_ylabel("Component 2")
     ax.set_title("Answers of every model, placed by similarity")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
 
 
-def _draw_choices(fig: Any, report: dict[str, Any]) -> None:
-    counts = _plot_data(report)["choice_counts"]
-    pids = _choice_probes(report)
-    fig.set_size_inches(7.0, 3.1 * len(pids))
-    for k, pid in enumerate(pids):
-        ax = fig.add_subplot(len(pids), 1, k + 1)
-        per_model: dict[str, dict[str, float]] = counts[pid]
+def _draw_choices(fig: Any, report: Report) -> None:
+    probes = _choice_probes(report)
+    fig.set_size_inches(7.0, 3.1 * len(probes))
+    for k, cc in enumerate(probes):
+        ax = fig.add_subplot(len(probes), 1, k + 1)
+        per_model = {_label(m, report): dict(zip(cc.categories, map(float, row)))
+                     for m, row in zip(cc.models, cc.counts)}
         labels = sorted(per_model, key=lambda s: (s != "reference", s != "suspect", s))
         totals: dict[str, float] = {}
         for lab in labels:
-            for ans, c in (per_model[lab] or {}).items():
-                totals[str(ans)] = totals.get(str(ans), 0.0) + float(c)
+            for ans, c in per_model[lab].items():
+                totals[ans] = totals.get(ans, 0.0) + c
         answers = sorted(totals, key=lambda a: (-totals[a], a))
         shown = answers[:MAX_CHOICES]
         has_other = len(answers) > len(shown)
         rows = shown + (["(other)"] if has_other else [])
         height = 0.8 / max(1, len(labels))
         for j, lab in enumerate(labels):
-            dist = {str(a): float(c) for a, c in (per_model[lab] or {}).items()}
+            dist = per_model[lab]
             n = sum(dist.values()) or 1.0
             vals = [dist.get(a, 0.0) / n for a in shown]
             if has_other:
@@ -246,12 +248,12 @@ def _draw_choices(fig: Any, report: dict[str, Any]) -> None:
         ax.set_xlim(0, 1)
         ax.set_xlabel("Share of samples")
         ax.set_ylabel("Answer")
-        ax.set_title(_plain(f"Probe {pid}", 70))
+        ax.set_title(_plain(f"Probe {cc.probe_id}", 70))
         if k == 0:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
 
 
-_DRAW: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+_DRAW: dict[str, Callable[[Any, Report], None]] = {
     "family_effects": _draw_family_effects, "family_similarity": _draw_family_similarity,
     "null_distribution": _draw_null, "answer_map": _draw_answer_map, "choice_counts": _draw_choices,
 }
@@ -268,7 +270,7 @@ def _style() -> Iterator[None]:
         yield
 
 
-def figures(report: dict[str, Any]) -> Iterator[tuple[PlotInfo, Any]]:
+def figures(report: Report) -> Iterator[tuple[PlotInfo, Any]]:
     """Yield ``(info, matplotlib Figure)`` for every planned plot (drawn, not saved)."""
     from matplotlib.figure import Figure
 
@@ -280,7 +282,7 @@ def figures(report: dict[str, Any]) -> Iterator[tuple[PlotInfo, Any]]:
             yield info, fig
 
 
-def plot_pngs(report: dict[str, Any]) -> dict[str, bytes]:
+def plot_pngs(report: Report) -> dict[str, bytes]:
     """Draw every planned plot; returns ``{relative path: PNG bytes}`` in display order."""
     out: dict[str, bytes] = {}
     with _style():
@@ -303,6 +305,6 @@ def write_plots(pngs: dict[str, bytes], run_dir: Path) -> list[str]:
     return written
 
 
-def render_plots(report: dict[str, Any], run_dir: Path) -> list[str]:
+def render_plots(report: Report, run_dir: Path) -> list[str]:
     """Write the report's plots under ``run_dir/plots/``; returns the relative paths."""
     return write_plots(plot_pngs(report), run_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..run import Report
 from .plots import plot_pngs, write_plots
 from .render_html import html_from_pngs, render_html, render_pdf
 from .render_md import render_markdown
@@ -12,7 +13,7 @@ from .render_md import render_markdown
 __all__ = ["render_html", "render_markdown", "render_pdf", "write_report_files"]
 
 
-def write_report_files(report: dict[str, Any], run_dir: Path) -> list[str]:
+def write_report_files(report: Report, run_dir: Path) -> list[str]:
     """Write plots, report.md and report.html under ``run_dir``; returns relative paths written.
 
     Pure function of ``report``: re-running it on the same report.json rewrites the same

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..run import Report
 from .escape import visible
 from .plots import plot_pngs
 from .view import build_view
@@ -46,7 +47,7 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def html_from_pngs(report: dict[str, Any], pngs: dict[str, bytes]) -> str:
+def html_from_pngs(report: Report, pngs: dict[str, bytes]) -> str:
     """The page for ``report`` with the already drawn plots ``{relative path: PNG bytes}``."""
     view = build_view(report)
     images = {p.path: data_uri(pngs[p.path]) for p in view["plots"] if p.path in pngs}
@@ -55,7 +56,7 @@ def html_from_pngs(report: dict[str, Any], pngs: dict[str, bytes]) -> str:
     return _environment().get_template("report.html.j2").render(v=view, css=Markup(css), images=images)
 
 
-def render_html(report: dict[str, Any], run_dir: Path) -> str:
+def render_html(report: Report, run_dir: Path) -> str:
     """The self-contained report.html text for ``report`` (plots drawn in memory)."""
     del run_dir  # everything comes from report; the argument keeps the renderers' API uniform
     return html_from_pngs(report, plot_pngs(report))

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from ..run import Report
 from .escape import Clipped, clip, md_code, md_fence, md_inline
 from .view import build_view
 
@@ -45,7 +46,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_markdown(report: dict[str, Any], run_dir: Path) -> str:
+def render_markdown(report: Report, run_dir: Path) -> str:
     """The report.md text for ``report``; plots are referenced as ``plots/NAME.png``."""
     del run_dir  # everything comes from report; the argument keeps the renderers' API uniform
     text = _environment().get_template("report.md.j2").render(v=build_view(report))

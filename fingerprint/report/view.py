@@ -1,15 +1,17 @@
-"""What the report says, computed once from report.json for both the HTML and Markdown.
+"""What the report says, computed once from the typed report for both the HTML and Markdown.
 
-:func:`build_view` turns report.json into plain values (strings, numbers, lists) that
-the templates lay out.  It tolerates missing optional parts: a report without controls,
-plots, calibration or exhibits still renders and says what is missing.  Strings here are
-*not* escaped; each template escapes on output (HTML autoescape, Markdown finalize).
+:func:`build_view` turns a :class:`~fingerprint.run.Report` into plain values (strings,
+numbers, lists) that the templates lay out.  Strings here are *not* escaped; each template
+escapes on output (HTML autoescape, Markdown finalize).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..analysis import DistillationTest, LineageTest, SampleCounts, TestResults
+from ..analysis import fmt_p as format_p
+from ..run import Report
 from .escape import clip, one_line
 from .limits import derive_limitations
 from .plots import plan_plots
@@ -44,12 +46,11 @@ def _num(x: Any) -> float | None:
 
 
 def fmt_p(p: Any) -> str:
+    """The one p-value format of the report: 4.2e-11, 0.0031, 0.047, 0.52 (docs/report.md)."""
     v = _num(p)
     if v is None:
         return "n/a"
-    if v < 0.0001:
-        return "< 0.0001"
-    return f"{v:.4f}" if v < 0.01 else f"{v:.3f}"
+    return format_p(v)
 
 
 def fmt_num(x: Any, digits: int = 3) -> str:
@@ -79,75 +80,49 @@ def fmt_pct(p: Any) -> str:
     return f"{100 * v:.0f}%"
 
 
-def direction_key(fam: dict[str, Any]) -> str:
-    """``toward``, ``away`` or ``unclear``: the family's ``direction`` field, else its interval."""
-    raw = str(fam.get("direction") or "").lower()
-    if raw:
-        if "away" in raw or "indep" in raw or "farther" in raw or raw.startswith("-"):
-            return "away"
-        if "toward" in raw or "distil" in raw or "closer" in raw or raw.startswith("+"):
-            return "toward"
-        return "unclear"
-    ci = fam.get("ci")
-    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(_num(c) is not None for c in ci):
-        if float(ci[0]) > 0:
-            return "toward"
-        if float(ci[1]) < 0:
-            return "away"
-    return "unclear"
+DIRECTION_KEYS = {"toward reference": "toward", "away": "away", "none": "unclear"}
 
 
-def _model_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    models = report.get("models") or {}
+def _model_rows(report: Report) -> list[dict[str, Any]]:
     rows = []
-    entries = [("Reference", models.get("reference")), ("Suspect", models.get("suspect"))]
-    entries += [(f"Control {i + 1}", c) for i, c in enumerate(models.get("controls") or [])]
-    for role, m in entries:
-        if not m:
+    m = report.models
+    entries = [("Reference", m.reference), ("Suspect", m.suspect)]
+    entries += [(f"Control {i + 1}", c) for i, c in enumerate(m.controls)]
+    for role, e in entries:
+        if e is None:
             continue
-        served = m.get("served") or {}
-        opts = m.get("options") or {}
+        served = e.served
         rows.append({
-            "role": role, "spec": one_line(m.get("spec") or f"{m.get('provider')}/{m.get('model')}"),
-            "provider": one_line(m.get("provider") or ""),
-            "options": ", ".join(f"{one_line(k, 40)}={one_line(v, 80)}" for k, v in sorted(opts.items())),
-            "served_models": [one_line(s, 120) for s in served.get("models") or []],
-            "fingerprints": [one_line(s, 80) for s in served.get("system_fingerprints") or []],
-            "first_request": one_line(served.get("first_request") or "n/a"),
-            "last_request": one_line(served.get("last_request") or "n/a"),
+            "role": role, "spec": one_line(e.spec), "provider": one_line(e.provider),
+            "options": ", ".join(f"{one_line(k, 40)}={one_line(v, 80)}"
+                                 for k, v in sorted(e.options.items())),
+            "served_models": [one_line(s, 120) for s in served.models],
+            "fingerprints": [one_line(s, 80) for s in served.system_fingerprints],
+            "first_request": one_line(served.first_request or "n/a"),
+            "last_request": one_line(served.last_request or "n/a"),
         })
     return rows
 
 
-def deciding_test(tests: dict[str, Any]) -> dict[str, Any]:
+def deciding_test(tests: TestResults) -> LineageTest | DistillationTest:
     """The distillation test the verdict used: the lineage rank test for one-answer runs with
     a wide panel, else the relative test."""
-    return tests.get("distillation_lineage") or tests.get("distillation") or {}
+    return tests.distillation_lineage or tests.distillation
 
 
-def _summary(report: dict[str, Any]) -> dict[str, Any]:
-    verdict = report.get("verdict") or {}
-    label = str(verdict.get("label") or "inconclusive")
+def _summary(report: Report) -> dict[str, Any]:
+    verdict = report.verdict
+    label = verdict.label
     title, headline = VERDICTS.get(label, (one_line(label, 40), "See the evidence below."))
-    analysis = report.get("analysis") or {}
-    dist = deciding_test(analysis.get("tests") or {})
-    controls = (report.get("models") or {}).get("controls") or []
-    cal = verdict.get("calibration") or {}
-    prob = verdict.get("probability")
-    if _num(prob) is None:
-        prob_text = "No calibrated probability was computed for this run."
-    elif cal:
-        prob_text = (f"Calibrated on {one_line(cal.get('trained_on') or cal.get('name') or 'labelled pairs', 300)}; "
-                     f"measured calibration error (ECE) {fmt_num(cal.get('ece'), 2)}, "
-                     f"Brier score {fmt_num(cal.get('brier'), 2)}.")
-    else:
-        prob_text = ("Not calibrated: read it as a score that ranks cases, not as a measured "
-                     "probability.")
-    p_dist = dist.get("p_value", verdict.get("p_value"))
-    if controls and _num(p_dist) is not None:
-        p_shown = fmt_p(p_dist)
-        p_shown = p_shown if p_shown.startswith("<") else "= " + p_shown
-        p_text = (f"p {p_shown} against the panel of {len(controls)} control model"
+    dist = deciding_test(report.analysis.tests)
+    controls = report.models.controls
+    cal = verdict.calibration
+    prob_text = (f"Calibrated on {one_line(cal.trained_on or cal.name or 'labelled pairs', 300)}; "
+                 f"measured calibration error (ECE) {fmt_num(cal.ece, 2)}, "
+                 f"Brier score {fmt_num(cal.brier, 2)}.")
+    p_dist = dist.p_value if dist.p_value is not None else verdict.p_value
+    if controls and p_dist is not None:
+        p_text = (f"p = {fmt_p(p_dist)} against the panel of {len(controls)} control model"
                   f"{'s' if len(controls) != 1 else ''} (null hypothesis: the "
                   "suspect is no closer to the reference than independent models are).")
     elif not controls:
@@ -155,156 +130,150 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
                   "whether the suspect is the reference itself was tested.")
     else:
         p_text = "The distillation test did not produce a p-value."
-    suite = report.get("suite") or {}
-    coll = report.get("collection") or {}
-    n_probes = suite.get("probes") or len(report.get("probes") or [])
-    n_answers = coll.get("samples_total")
-    counts = (f"{n_probes:,} probes" if isinstance(n_probes, int) else "an unknown number of probes")
-    counts += (f", {n_answers:,} answers" if isinstance(n_answers, int) else "")
-    counts += f" from {2 + len(controls)} models" if controls else " from 2 models"
+    counts = (f"{report.suite.probes:,} probes, {report.collection.samples_total:,} answers"
+              + (f" from {2 + len(controls)} models" if controls else " from 2 models"))
     return {
         "label": label if label in VERDICTS else "inconclusive", "title": title, "headline": headline,
-        "summary": one_line(verdict.get("summary") or "", 1500),
-        "reasons": [one_line(r, 600) for r in verdict.get("reasons") or []],
-        "more_data": one_line(verdict.get("more_data_needed") or "", 400),
-        "probability": fmt_pct(prob), "probability_text": prob_text, "calibrated": bool(cal),
-        "p_value": fmt_p(p_dist), "p_text": p_text, "counts": counts,
+        "summary": one_line(verdict.summary, 1500),
+        "reasons": [one_line(r, 600) for r in verdict.reasons],
+        "more_data": one_line(verdict.more_data_needed or "", 400),
+        "probability": fmt_pct(verdict.probability), "probability_text": prob_text,
+        "calibrated": True, "p_value": fmt_p(p_dist), "p_text": p_text, "counts": counts,
         "caveat": CAVEATS.get(label, CAVEATS["inconclusive"]),
-        "likelihood_ratio": fmt_num(verdict.get("likelihood_ratio")),
-        "prior": fmt_pct(verdict.get("prior")) if _num(verdict.get("prior")) is not None else "",
+        "likelihood_ratio": fmt_num(verdict.likelihood_ratio),
+        "prior": fmt_pct(verdict.prior),
     }
 
 
-def _families(report: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def _families(report: Report) -> tuple[list[dict[str, Any]], str]:
     rows = []
     tally = {"toward": 0, "away": 0, "unclear": 0}
-    for f in (report.get("analysis") or {}).get("families") or []:
-        key = direction_key(f)
+    for f in report.analysis.families:
+        key = DIRECTION_KEYS[f.direction]
         tally[key] += 1
-        rows.append({"family": one_line(f.get("family"), 60), "n_probes": f.get("n_probes", "n/a"),
-                     "effect": fmt_effect(f.get("effect")), "ci": fmt_ci(f.get("ci")),
-                     "direction": key, "direction_text": DIRECTIONS[key], "p_value": fmt_p(f.get("p_value"))})
+        rows.append({"family": one_line(f.family, 60), "n_probes": f.n_probes,
+                     "effect": fmt_effect(f.effect), "ci": fmt_ci(f.ci), "direction": key,
+                     "direction_text": DIRECTIONS[key], "p_value": fmt_p(f.p_value)})
     text = (f"{tally['toward']} of {len(rows)} probe families point toward the reference, "
             f"{tally['away']} away from it, {tally['unclear']} show no clear direction.") if rows else ""
     return rows, text
 
 
-def _exhibits(report: dict[str, Any]) -> list[dict[str, Any]]:
+def _exhibits(report: Report) -> list[dict[str, Any]]:
     out = []
-    for ex in (report.get("analysis") or {}).get("exhibits") or []:
-        where = (report.get("collection") or {}).get("responses_file") or "responses.jsonl"
-        answers = [("Suspect", ex.get("suspect_answer")), ("Reference", ex.get("reference_answer")),
-                   (f"Control ({one_line(ex['control'], 80)})" if ex.get("control") else "Control",
-                    ex.get("control_answer"))]
+    where = report.collection.responses_file
+    for ex in report.analysis.exhibits:
+        answers = [("Suspect", ex.suspect_answer), ("Reference", ex.reference_answer),
+                   ("Control", ex.control_answer)]
         out.append({
-            "probe_id": one_line(ex.get("probe_id"), 120), "family": one_line(ex.get("family"), 60),
-            "prompt": clip(ex.get("prompt"), 1500, 30, "the probe suite"),
-            "why": one_line(ex.get("why") or "", 800),
-            "answers": [{"who": who, "clip": clip(a, where=where)} for who, a in answers if a is not None],
+            "probe_id": one_line(ex.probe_id, 120), "family": one_line(ex.family, 60),
+            "prompt": clip(ex.prompt, 1500, 30, "the probe suite"),
+            "why": one_line(ex.why, 800),
+            "answers": [{"who": who, "clip": clip(a, where=where)} for who, a in answers
+                        if a is not None],
         })
     return out
 
 
-def _tests(report: dict[str, Any]) -> list[dict[str, Any]]:
+def _test_row(name: str, statistic: Any = None, p_value: Any = None, method: str = "",
+              effect: Any = None, ci: Any = None, against: str = "") -> dict[str, Any]:
+    return {"name": one_line(name, 60).replace("_", " "), "against": one_line(against, 80),
+            "statistic": fmt_num(statistic) if name else fmt_num(statistic),
+            "p_value": fmt_p(p_value), "effect": fmt_effect(effect), "ci": fmt_ci(ci),
+            "method": one_line(method, 400)}
+
+
+def _per_control(rows: list[dict[str, Any]], comps: Any) -> None:
+    for pc in comps:
+        rows.append(_test_row("", pc.statistic, pc.p_value, effect=pc.effect, ci=pc.ci,
+                              against=pc.control))
+
+
+def _tests(report: Report) -> list[dict[str, Any]]:
+    t = report.analysis.tests
     rows = []
-    tests = (report.get("analysis") or {}).get("tests") or {}
-    for name, t in tests.items():
-        if isinstance(t, list):  # one entry per control, e.g. controls_vs_reference_equality
-            rows.append({"name": one_line(name, 60).replace("_", " "), "against": "", "statistic": "",
-                         "p_value": "", "effect": "", "ci": "", "method": ""})
-            t = {"per_control": t}
-        elif not isinstance(t, dict):
-            continue
-        else:
-            rows.append({"name": one_line(name, 60).replace("_", " "), "against": "",
-                         "statistic": fmt_num(t.get("statistic")), "p_value": fmt_p(t.get("p_value")),
-                         "effect": fmt_effect(t.get("effect")), "ci": fmt_ci(t.get("ci")),
-                         "method": one_line(t.get("method") or "", 400)})
-        for pc in t.get("per_control") or []:
-            if not isinstance(pc, dict):
-                continue
-            rows.append({"name": "", "against": one_line(pc.get("control"), 80),
-                         "statistic": fmt_num(pc.get("statistic")), "p_value": fmt_p(pc.get("p_value")),
-                         "effect": fmt_effect(pc.get("effect")), "ci": fmt_ci(pc.get("ci")), "method": ""})
+    d = t.distillation
+    rows.append(_test_row("distillation", d.statistic, d.p_value, d.method))
+    _per_control(rows, d.per_control)
+    sc = t.distillation_suspect_centred
+    rows.append(_test_row("distillation suspect centred", sc.statistic, sc.p_value, sc.method))
+    _per_control(rows, sc.per_control)
+    e = t.equality
+    rows.append(_test_row("equality", e.statistic, e.p_value, e.method))
+    if t.controls_vs_reference_equality:
+        rows.append(dict(_test_row("controls vs reference equality"), statistic="", p_value=""))
+        for c in t.controls_vs_reference_equality:
+            rows.append(_test_row("", c.statistic, c.p_value, against=c.control))
+    if t.identity is not None:
+        rows.append(_test_row("identity", method=t.identity.method))
+    if t.distillation_lineage is not None:
+        lt = t.distillation_lineage
+        rows.append(_test_row("distillation lineage", lt.statistic, lt.p_value, lt.method))
     return rows
 
 
-def _method(report: dict[str, Any]) -> dict[str, Any]:
-    analysis = report.get("analysis") or {}
-    method = analysis.get("method")
-    items: list[tuple[str, str]] = []
-    text = ""
-    if isinstance(method, dict):
-        items = [(one_line(k, 60).replace("_", " ").capitalize(), one_line(v, 800))
-                 for k, v in method.items()]
-    elif method:
-        text = one_line(method, 3000)
-    emb = analysis.get("embedder") or {}
-    emb_text = ""
-    if emb:
-        params = ", ".join(f"{one_line(k, 30)}={one_line(v, 60)}" for k, v in (emb.get("params") or {}).items())
-        emb_text = f"{one_line(emb.get('name'), 80)} version {one_line(emb.get('version'), 20)}"
-        emb_text += f" ({params})" if params else ""
-    tests = analysis.get("tests") or {}
-    cal = (report.get("verdict") or {}).get("calibration") or {}
+def _method(report: Report) -> dict[str, Any]:
+    analysis = report.analysis
+    emb = analysis.embedder
+    params = ", ".join(f"{one_line(k, 30)}={one_line(v, 60)}" for k, v in emb.params.items())
+    emb_text = f"{one_line(emb.name, 80)} version {one_line(emb.version, 20)}"
+    emb_text += f" ({params})" if params else ""
+    cal = report.verdict.calibration
     return {
-        "entries": items, "text": text, "embedder": emb_text,
-        "correction": one_line(method.get("correction") or "", 600) if isinstance(method, dict) else "",
-        "adjusted": any(p.get("p_adjusted") is not None for p in report.get("probes") or []),
-        "distillation": one_line(deciding_test(tests).get("method") or "", 600),
-        "equality": one_line((tests.get("equality") or {}).get("method") or "", 600),
-        "calibration": {k: one_line(cal.get(k), 300) for k in
-                        ("name", "version", "sha256", "trained_on")} if cal else {},
-        "ece": fmt_num(cal.get("ece"), 2), "brier": fmt_num(cal.get("brier"), 2),
-        "n_probes": len(report.get("probes") or []),
+        "entries": [], "text": one_line(analysis.method, 3000), "embedder": emb_text,
+        "correction": "",
+        "adjusted": any(p.p_adjusted is not None for p in report.probes),
+        "distillation": one_line(deciding_test(analysis.tests).method, 600),
+        "equality": one_line(analysis.tests.equality.method, 600),
+        "calibration": {k: one_line(getattr(cal, k), 300) for k in
+                        ("name", "version", "sha256", "trained_on")},
+        "ece": fmt_num(cal.ece, 2), "brier": fmt_num(cal.brier, 2),
+        "n_probes": len(report.probes),
     }
 
 
-def _repro(report: dict[str, Any]) -> dict[str, Any]:
-    tool = report.get("tool") or {}
-    env = report.get("environment") or {}
-    suite = report.get("suite") or {}
-    coll = report.get("collection") or {}
+def _repro(report: Report) -> dict[str, Any]:
+    tool, env, suite, coll = report.tool, report.environment, report.suite, report.collection
     return {
-        "command": clip(report.get("command") or "n/a", 4000, 20, "report.json"),
-        "tool": f"{one_line(tool.get('name') or 'fingerprint', 40)} {one_line(tool.get('version') or '', 40)}".strip(),
-        "git_revision": one_line(tool.get("git_revision") or "unknown", 80),
-        "python": one_line(env.get("python") or "n/a", 60), "platform": one_line(env.get("platform") or "n/a", 120),
-        "packages": [(one_line(k, 60), one_line(v, 60)) for k, v in sorted((env.get("packages") or {}).items())],
-        "suite": {k: one_line(suite.get(k) if suite.get(k) is not None else "n/a", 200)
+        "command": clip(report.command or "n/a", 4000, 20, "report.json"),
+        "tool": f"{one_line(tool.name, 40)} {one_line(tool.version, 40)}".strip(),
+        "git_revision": one_line(tool.git_revision or "unknown", 80),
+        "python": one_line(env.get("python") or "n/a", 60),
+        "platform": one_line(env.get("platform") or "n/a", 120),
+        "packages": [(one_line(k, 60), one_line(v, 60))
+                     for k, v in sorted((env.get("packages") or {}).items())],
+        "suite": {k: one_line(getattr(suite, k), 200)
                   for k in ("id", "version", "sha256", "source", "probes")},
-        "seed": one_line(report.get("seed") if report.get("seed") is not None else "n/a", 40),
+        "seed": one_line(report.seed, 40),
         "models": _model_rows(report),
-        "collection": [(k.replace("_", " ").capitalize(), one_line(coll.get(k), 200)) for k in
+        "collection": [(k.replace("_", " ").capitalize(), one_line(getattr(coll, k), 200)) for k in
                        ("requests_made", "responses_reused", "samples_total", "samples_per_probe",
-                        "first_request", "last_request", "responses_file") if coll.get(k) is not None],
-        "manifest_sha256": one_line(report.get("manifest_sha256") or "", 80),
-        "schema_version": one_line(report.get("schema_version") or "n/a", 20),
-        "created": one_line(report.get("created") or "n/a", 40),
+                        "first_request", "last_request", "responses_file")
+                       if getattr(coll, k) is not None],
+        "manifest_sha256": "",
+        "schema_version": one_line(report.schema_version, 20),
+        "created": one_line(report.created, 40),
     }
 
 
-def fmt_samples(n: Any) -> str:
+def fmt_samples(n: SampleCounts) -> str:
     """Samples per model on one probe: ``20``, or ``R 20 · S 18 · C 20/19`` when they differ."""
-    if isinstance(n, dict):
-        ctrl = [c for c in n.get("controls") or [] if isinstance(c, int)]
-        allv = [v for v in (n.get("reference"), n.get("suspect"), *ctrl) if isinstance(v, int)]
-        if allv and len(set(allv)) == 1:
-            return str(allv[0])
-        return (f"R {n.get('reference', '?')} · S {n.get('suspect', '?')}"
-                + (f" · C {'/'.join(str(c) for c in ctrl)}" if ctrl else ""))
-    return one_line(n if n is not None else "n/a", 40)
+    allv = [n.reference, n.suspect, *n.controls]
+    if len(set(allv)) == 1:
+        return str(allv[0])
+    return (f"R {n.reference} · S {n.suspect}"
+            + (f" · C {'/'.join(str(c) for c in n.controls)}" if n.controls else ""))
 
 
-def _probes(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"id": one_line(p.get("id"), 100), "family": one_line(p.get("family"), 60),
-             "answer_type": one_line(p.get("answer_type") or "", 30), "n_samples": fmt_samples(p.get("n_samples")),
-             "effect": fmt_effect(p.get("effect")), "ci": fmt_ci(p.get("ci")), "p_value": fmt_p(p.get("p_value")),
-             "p_adjusted": fmt_p(p.get("p_adjusted")), "p_equality": fmt_p(p.get("p_value_equality"))}
-            for p in report.get("probes") or []]
+def _probes(report: Report) -> list[dict[str, Any]]:
+    return [{"id": one_line(p.id, 100), "family": one_line(p.family, 60),
+             "answer_type": one_line(p.answer_type, 30), "n_samples": fmt_samples(p.n_samples),
+             "effect": fmt_effect(p.effect), "ci": fmt_ci(p.ci), "p_value": fmt_p(p.p_value),
+             "p_adjusted": fmt_p(p.p_adjusted), "p_equality": fmt_p(p.p_value_equality)}
+            for p in report.probes]
 
 
-def build_view(report: dict[str, Any]) -> dict[str, Any]:
+def build_view(report: Report) -> dict[str, Any]:
     """Everything the templates show, derived from ``report`` (never from a model call)."""
     models = _model_rows(report)
     families, family_text = _families(report)
@@ -316,5 +285,5 @@ def build_view(report: dict[str, Any]) -> dict[str, Any]:
         "families": families, "family_text": family_text, "exhibits": _exhibits(report),
         "tests": _tests(report), "plots": plan_plots(report), "method": _method(report),
         "limitations": derive_limitations(report), "repro": _repro(report), "probes": _probes(report),
-        "created": one_line(report.get("created") or "n/a", 40),
+        "created": one_line(report.created, 40),
     }

@@ -12,11 +12,17 @@ from ._folder import (CALIBRATION_COPY, COLLECTION_FILE, REPORT_FILE, RESPONSES_
                       SUITE_FILE, prepare, read_json, read_responses, read_suite, run_id,
                       write_json, write_responses, write_suite, write_text)
 from ._manifest import MANIFEST_FILE, check_manifest, sha256_file, write_manifest
-from ._recompute import analyze_run, recompute
+from ._recompute import Recomputed, RunData, analyze_run, read_run, recompute
+from ._report_file import (SCHEMA_VERSION, AnalysisOptions, Collection, ModelEntry, Models,
+                           Report, Served, SuiteInfo, ToolInfo, read_report, report_from_json,
+                           write_report_json)
 from ._verify import verify
 
-__all__ = ["CALIBRATION_COPY", "COLLECTION_FILE", "MANIFEST_FILE", "REPORT_FILE",
-           "RESPONSES_FILE", "RUN_FILE", "SUITE_FILE", "analyze_run", "check_manifest",
-           "environment_info", "git_revision", "prepare", "read_json", "read_responses",
-           "read_suite", "recompute", "run_id", "sha256_file", "tool_info", "verify",
-           "write_json", "write_manifest", "write_responses", "write_suite", "write_text"]
+__all__ = ["AnalysisOptions", "CALIBRATION_COPY", "COLLECTION_FILE", "Collection",
+           "MANIFEST_FILE", "ModelEntry", "Models", "REPORT_FILE", "RESPONSES_FILE", "RUN_FILE",
+           "Recomputed", "Report", "RunData", "SCHEMA_VERSION", "SUITE_FILE", "Served",
+           "SuiteInfo", "ToolInfo", "analyze_run", "check_manifest", "environment_info",
+           "git_revision", "prepare", "read_json", "read_report", "read_responses", "read_run",
+           "read_suite", "recompute", "report_from_json", "run_id", "sha256_file", "tool_info",
+           "verify", "write_json", "write_manifest", "write_report_json", "write_responses",
+           "write_suite", "write_text"]

@@ -6,55 +6,67 @@ same few lines: no model, no network, nothing outside the folder (and its calibr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis import ResponseSet, analyze, final_verdict
-from ..calibration import apply_calibration
+from ..analysis import Analysis, AnalysisResult, ProbeRow, ResponseSet, Verdict, analyze
+from ..calibration import calibrated_verdict
+from ..features.embed import embedder_for
+from ..suite import Suite
 from ._folder import RESPONSES_FILE, RUN_FILE, SUITE_FILE, read_json, read_responses, read_suite
 
 
-def analyze_run(run_dir: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunData:
+    """A run folder's configuration, suite and raw response lines."""
+
+    run: dict[str, Any]
+    suite: Suite
+    rows: list[dict[str, Any]]
+
+    @property
+    def has_controls(self) -> bool:
+        return any(role.startswith("control") for role, _ in self.run["config"]["models"])
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    data: RunData
+    analysis: AnalysisResult
+    probes: tuple[ProbeRow, ...]
+    verdict: Verdict
+
+
+def read_run(run_dir: Path) -> RunData:
+    return RunData(run=read_json(run_dir / RUN_FILE), suite=read_suite(run_dir / SUITE_FILE),
+                   rows=read_responses(run_dir / RESPONSES_FILE))
+
+
+def analyze_run(run_dir: Path) -> tuple[RunData, Analysis]:
     """The analysis of a run folder, from its files alone (no model, no calibration)."""
-    run = read_json(run_dir / RUN_FILE)
-    suite = read_suite(run_dir / SUITE_FILE)
-    rows = read_responses(run_dir / RESPONSES_FILE)
-    roles = [role for role, _ in run["config"]["models"]]
-    specs = {role: spec["spec"] for role, spec in run["config"]["models"]}
+    data = read_run(run_dir)
+    config = data.run["config"]
+    roles = [role for role, _ in config["models"]]
+    specs = {role: spec["spec"] for role, spec in config["models"]}
     texts: dict[str, dict[str, list[str]]] = {role: {} for role in roles}
-    for row in sorted(rows, key=lambda r: (r["role"], r["probe_id"], r["sample_index"])):
+    for row in sorted(data.rows, key=lambda r: (r["role"], r["probe_id"], r["sample_index"])):
         texts.setdefault(row["role"], {}).setdefault(row["probe_id"], []).append(
             row["response"].get("text") or "")
     controls = [r for r in roles if r.startswith("control")]
-    data = ResponseSet(
-        probes=suite.probes, reference=texts.get("reference", {}), suspect=texts.get("suspect", {}),
-        controls=tuple(texts.get(c, {}) for c in controls),
+    answers = ResponseSet(
+        probes=data.suite.probes, reference=texts.get("reference", {}),
+        suspect=texts.get("suspect", {}), controls=tuple(texts.get(c, {}) for c in controls),
         control_names=tuple(specs[c] for c in controls))
-    analysis = analyze(data, seed=int(run["config"]["seed"]))
-    return {"analysis": analysis, "suite": suite, "rows": rows, "run": run,
-            "has_controls": bool(controls)}
-
-
-def final_verdict_of(analysis: dict[str, Any], *, has_controls: bool,
-                     calibration: str | None = None, prior: float | None = None) -> dict[str, Any]:
-    """The verdict a report states: the analysis' test-based verdict, calibrated, then the
-    final label of both (the one place this sequence is written down)."""
-    verdict = dict(analysis["verdict"])
-    calibrated = apply_calibration(analysis.get("evidence", {}), verdict,
-                                   calibration_file=calibration, prior=prior,
-                                   has_controls=has_controls)
-    verdict.update(calibrated)
-    verdict.update(final_verdict(verdict, calibrated, has_controls=has_controls))
-    return verdict
+    return data, analyze(answers, seed=int(config["seed"]),
+                         embedder=embedder_for(config.get("embedder")))
 
 
 def recompute(run_dir: Path, *, calibration: str | None = None,
-              prior: float | None = None) -> dict[str, Any]:
+              prior: float | None = None) -> Recomputed:
     """Redo analysis, calibration and verdict from the run folder alone."""
-    result = analyze_run(run_dir)
-    analysis = result.pop("analysis")
-    verdict = final_verdict_of(analysis, has_controls=result["has_controls"],
-                               calibration=calibration, prior=prior)
-    del analysis["verdict"]
-    probes = analysis.pop("probes")
-    return dict(result, analysis=analysis, probes=probes, verdict=verdict)
+    data, analysis = analyze_run(run_dir)
+    verdict = calibrated_verdict(analysis, has_controls=data.has_controls,
+                                 calibration_file=calibration, prior=prior)
+    return Recomputed(data=data, analysis=analysis.result, probes=analysis.probes,
+                      verdict=verdict)

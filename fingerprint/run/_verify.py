@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._records import to_json
 from ..collect.store import sample_key
 from ..errors import FingerprintError
 from ._folder import REPORT_FILE, RESPONSES_FILE, read_json, read_responses
 from ._manifest import check_manifest
 from ._recompute import recompute
 
-CHECKED_FIELDS = ("probes", "verdict")
+CHECKED_FIELDS = ("probes", "verdict", "analysis")
 
 
 def _differences(stored: Any, fresh: Any, path: str) -> list[str]:
@@ -50,14 +51,15 @@ def verify(run_dir: Path) -> list[str]:
     try:
         problems += _check_keys(run_dir)
         report = read_json(run_dir / REPORT_FILE)
-        options = report.get("analysis_options") or {}
+        options = (report.get("analysis_options") or {}) if isinstance(report, dict) else {}
         calibration = options.get("calibration")
         fresh = recompute(run_dir, calibration=str(run_dir / calibration) if calibration else None,
                           prior=options.get("prior"))
     except FingerprintError as exc:
         # A damaged file is already named above; say why the recomputation could not run.
         return problems + [f"recomputation impossible: {exc}"]
+    recomputed = {"probes": to_json(fresh.probes), "verdict": to_json(fresh.verdict),
+                  "analysis": to_json(fresh.analysis)}
     for name in CHECKED_FIELDS:
-        problems += _differences(report.get(name), fresh[name], name)
-    problems += _differences(report.get("analysis"), fresh["analysis"], "analysis")
+        problems += _differences(report.get(name), recomputed[name], name)
     return problems

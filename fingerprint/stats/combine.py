@@ -61,3 +61,13 @@ def benjamini_hochberg(p: np.ndarray | list[float]) -> np.ndarray:
     out = np.empty(m)
     out[order] = np.minimum(adj, 1.0)
     return out
+
+
+def z_score(p: float | None) -> float | None:
+    """The one-sided normal score of a p-value, ``Φ⁻¹(1 − p)``, clipped to ±40 (None stays
+    None): a p-value on a scale where evidence adds up."""
+    if p is None:
+        return None
+    from scipy import stats as sps
+
+    return float(np.clip(sps.norm.isf(min(max(p, 1e-300), 1.0)), -40.0, 40.0))

@@ -8,11 +8,11 @@ from a 0/1 membership matrix ``M`` (one row per relabelling) with two matrix pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .perm import membership, sequential_p_value
+from .perm import membership, monte_carlo_p, sequential_p_value
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class MMDResult:
     n_x: int
     n_y: int
     n_permutations: int
+    #: the permutation values the p-value was computed from (a joint test over probes
+    #: pools them); empty when sequential stopping drew them in rounds
+    null: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
 
 def _check_gram(k: np.ndarray) -> np.ndarray:
@@ -79,16 +82,24 @@ def mmd_permutation_null(k: np.ndarray, n_x: int, rng: np.random.Generator,
     return mmd2_from_membership(k, membership(rng, k.shape[0], n_x, n_permutations))
 
 
-def mmd_test(k: np.ndarray, n_x: int, *, rng: np.random.Generator,
-             n_permutations: int = 999, max_permutations: int | None = None) -> MMDResult:
+def mmd_test(k: np.ndarray, n_x: int, *, rng: np.random.Generator | None = None,
+             n_permutations: int = 999, max_permutations: int | None = None,
+             memberships: np.ndarray | None = None) -> MMDResult:
     """Two-sample test of X (first ``n_x`` rows of the pooled Gram ``k``) vs Y (the rest).
 
     One-sided (large MMD² is evidence of a difference).  With ``max_permutations`` larger
     than ``n_permutations``, more permutations are drawn in rounds while fewer than 10
     exceed the observed value (Besag & Clifford 1991), which keeps small p-values resolvable
-    for multiple-testing corrections at little cost.
+    for multiple-testing corrections at little cost.  ``memberships`` (0/1 rows, ones for
+    X) supplies the relabellings instead of ``rng``: the analysis shares one set between the
+    tests of a probe that have the same pool shape (each test stays exact).
     """
     k = _check_gram(k)
+    if memberships is not None:
+        obs = mmd2_unbiased(k, n_x)
+        null = mmd2_from_membership(k, memberships)
+        return MMDResult(statistic=obs, p_value=monte_carlo_p(obs, null), n_x=int(n_x),
+                         n_y=int(k.shape[0] - n_x), n_permutations=int(null.size), null=null)
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator (np.random.default_rng(seed))")
     if n_permutations < 1:

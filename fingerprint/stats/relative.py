@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from .perm import membership, sequential_p_value
+from .perm import membership, monte_carlo_p, sequential_p_value
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,14 @@ def _check_sizes(n_r: int, n_s: int, n_c: int) -> None:
 
 
 def relative_test(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarray, *,
-                  rng: np.random.Generator, n_permutations: int = 999,
-                  max_permutations: int | None = None) -> RelativeResult:
-    """Per-probe relative-similarity test (one-sided: suspect closer to R than control)."""
-    if not isinstance(rng, np.random.Generator):
+                  rng: np.random.Generator | None = None, n_permutations: int = 999,
+                  max_permutations: int | None = None,
+                  memberships: np.ndarray | None = None) -> RelativeResult:
+    """Per-probe relative-similarity test (one-sided: suspect closer to R than control).
+
+    ``memberships`` (0/1 rows over the pooled S then C samples, ones for S) supplies the
+    relabellings instead of ``rng``, so several tests of one probe can share them."""
+    if memberships is None and not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator (np.random.default_rng(seed))")
     k = np.asarray(k, dtype=np.float64)
     r, s, c = (np.asarray(v, dtype=np.int64) for v in (r, s, c))
@@ -134,6 +138,11 @@ def relative_test(k: np.ndarray, r: np.ndarray, s: np.ndarray, c: np.ndarray, *,
     m0[0, :len(s)] = 1.0
     d, part_s, part_c = relative_from_membership(k_pp, k_pr, len(r), m0)
     w_r = _within(k[np.ix_(r, r)]) if len(r) >= 2 else 0.0
+    if memberships is not None:
+        null = relative_from_membership(k_pp, k_pr, len(r), memberships)[0]
+        return RelativeResult(statistic=float(d[0]), p_value=monte_carlo_p(float(d[0]), null),
+                              mmd2_suspect=float(part_s[0] + w_r),
+                              mmd2_control=float(part_c[0] + w_r), n_permutations=int(null.size))
 
     def draw(b: int) -> np.ndarray:
         return relative_from_membership(k_pp, k_pr, len(r),

@@ -8,8 +8,8 @@ and raises :class:`~fingerprint.errors.SuiteError` listing every problem.
 """
 
 from ._lint import lint
-from ._load import DEFAULT_SUITE, load_suite
+from ._load import BUILT_IN_SOURCE, DEFAULT_SUITE, load_suite
 from ._probe import ANSWER_TYPES, NORMALIZERS, Probe, Suite, probe_from_dict
 
-__all__ = ["ANSWER_TYPES", "DEFAULT_SUITE", "NORMALIZERS", "Probe", "Suite", "lint",
+__all__ = ["ANSWER_TYPES", "BUILT_IN_SOURCE", "DEFAULT_SUITE", "NORMALIZERS", "Probe", "Suite", "lint",
            "load_suite", "probe_from_dict"]

@@ -26,6 +26,8 @@ _INSTALLED_SUITE = Path(__file__).resolve().parents[1] / "_probes"
 # the copy that pyproject.toml installs as fingerprint/_probes.
 DEFAULT_SUITE = _REPO_SUITE if (_REPO_SUITE / "suite.yaml").is_file() else _INSTALLED_SUITE
 _YAML_SUFFIXES = (".yaml", ".yml")
+#: the ``source`` of the suite that ships with the tool (public: see the report's limitations)
+BUILT_IN_SOURCE = "built-in:probes"
 
 
 def _probe_lines(text: str) -> list[int]:
@@ -164,6 +166,6 @@ def load_suite(path: str | Path | None = None) -> Suite:
     if problems:
         raise SuiteError(f"suite {root} has {len(problems)} problem(s)", problems)
     return Suite(id=str(meta.get("id", root.stem)), version=str(meta.get("version", "1")),
-                 probes=tuple(probes), source="built-in:probes" if path is None else str(root))
+                 probes=tuple(probes), source=BUILT_IN_SOURCE if path is None else str(root))
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from fingerprint._records import to_json
 from fingerprint.calibration import _metrics as cm
 from fingerprint.calibration import apply_calibration, load_calibration, posterior
 from fingerprint.calibration import (Case, build_map, choose_thresholds, fit_logistic, fit_map,
@@ -16,6 +17,11 @@ from fingerprint.calibration import write_reliability
 from fingerprint.calibration._fit import cross_validated, grouped_folds
 from fingerprint.stats.roc import roc_auc
 from fingerprint.errors import CalibrationError
+
+
+def _calibrate(evidence, **options):
+    """apply_calibration's result as report.json holds it."""
+    return to_json(apply_calibration(evidence, **options))
 
 
 def _logistic_data(rng, n, w, b):
@@ -188,16 +194,16 @@ def test_build_map_records_everything_a_report_needs(synthetic_map):
 
 def test_apply_calibration_names_the_file_and_gives_a_label(synthetic_map):
     _, path = synthetic_map
-    out = apply_calibration({"z": 4.0, "effect": 1.3}, {}, calibration_file=str(path))
+    out = _calibrate({"z": 4.0, "effect": 1.3}, calibration_file=str(path))
     cal = out["calibration"]
     assert cal["name"] == "synthetic-test" and cal["file"] == "synthetic.json"
     assert cal["sha256"] == load_calibration(path)[1]
     assert out["label_from_calibration"] == "distilled"
     assert out["missing_evidence"] == []
-    low = apply_calibration({"z": -2.0, "effect": -0.7}, {}, calibration_file=str(path))
+    low = _calibrate({"z": -2.0, "effect": -0.7}, calibration_file=str(path))
     assert low["label_from_calibration"] == "independent"
     assert low["probability"] < 0.1 < 0.9 < out["probability"]
-    gap = apply_calibration({"effect": 1.3}, {}, calibration_file=str(path))
+    gap = _calibrate({"effect": 1.3}, calibration_file=str(path))
     assert gap["missing_evidence"] == ["z"]
 
 
@@ -205,8 +211,8 @@ def test_apply_calibration_names_the_file_and_gives_a_label(synthetic_map):
 def test_prior_moves_probability_exactly_as_bayes_rule(synthetic_map, prior):
     _, path = synthetic_map
     evidence = {"z": 1.7, "effect": 0.4}
-    base = apply_calibration(evidence, {}, calibration_file=str(path))
-    mine = apply_calibration(evidence, {}, calibration_file=str(path), prior=prior)
+    base = _calibrate(evidence, calibration_file=str(path))
+    mine = _calibrate(evidence, calibration_file=str(path), prior=prior)
     lr = base["likelihood_ratio"]
     assert mine["likelihood_ratio"] == pytest.approx(lr)
     odds = mine["probability"] / (1 - mine["probability"])
@@ -228,7 +234,7 @@ def test_posterior_is_bayes_rule_on_the_odds():
 
 def test_without_controls_the_probability_is_the_prior(synthetic_map):
     _, path = synthetic_map
-    out = apply_calibration({"z": 9.0, "effect": 3.0}, {}, calibration_file=str(path),
+    out = _calibrate({"z": 9.0, "effect": 3.0}, calibration_file=str(path),
                             prior=0.2, has_controls=False)
     assert out["probability"] == 0.2 and out["likelihood_ratio"] == 1.0
     assert out["label_from_calibration"] == "inconclusive"
@@ -281,11 +287,11 @@ def test_single_and_multi_sample_runs_are_calibrated_apart(tmp_path):
     path = tmp_path / "two.json"
     path.write_text(json.dumps(cmap))
     ev = {"z": 1.0, "effect": 0.3}
-    a = apply_calibration(ev, {}, calibration_file=str(path))
-    b = apply_calibration(dict(ev, single_sample=1), {}, calibration_file=str(path))
+    a = _calibrate(ev, calibration_file=str(path))
+    b = _calibrate(dict(ev, single_sample=1), calibration_file=str(path))
     assert a["calibration"]["segment"] == "multi_sample" and b["calibration"]["segment"] == "single_sample"
     assert a["probability"] != b["probability"]
     only_multi = tmp_path / "multi.json"
     only_multi.write_text(json.dumps(build_calibration(multi, both, name="m", version="1")))
-    c = apply_calibration(dict(ev, single_sample=1), {}, calibration_file=str(only_multi))
+    c = _calibrate(dict(ev, single_sample=1), calibration_file=str(only_multi))
     assert "fitted on runs with several answers" in c["calibration_note"]

@@ -1,13 +1,4 @@
-"""Embedders: turn the answers to one probe into L2-normalised vectors.
-
-Every embedder has the same small interface (:class:`Embedder`): an ``info`` record that
-goes into the report (name, version, parameters) and ``embed(texts)``, which receives *all*
-answers to one probe from every model at once, so that embedders that fit something (the
-TF-IDF weights of the default one) fit it on the pooled answers.  A function of the pooled
-multiset of answers is unchanged when model labels are permuted, so permutation tests on
-the resulting vectors stay exact.
-
-The default, :class:`HashedTfidfEmbedder`, needs numpy only: character n-grams, hashed with
+"""The default embedder, :class:`HashedTfidfEmbedder`, needs numpy only: character n-grams, hashed with
 a fixed 64-bit polynomial hash and the splitmix64 finaliser (never Python's salted
 ``hash()``), sublinear TF times smoothed IDF, L2-normalised, held as a sparse matrix.
 """
@@ -15,36 +6,15 @@ a fixed 64-bit polynomial hash and the splitmix64 finaliser (never Python's salt
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._base import EmbedderInfo
+
 _BASE = np.uint64(1099511628211)  # FNV-64 prime as polynomial base
 _WS = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """What the report says about the embedder: enough to re-create it."""
-
-    name: str
-    version: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "params": dict(self.params)}
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    info: EmbedderInfo
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return an ``(len(texts), d)`` float array (numpy or scipy.sparse) with unit-norm
-        rows (zero rows allowed for empty texts).  ``texts`` are all answers to one probe, pooled over models."""
-        ...
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -140,51 +110,3 @@ class HashedTfidfEmbedder:
         norms = np.sqrt(np.bincount(d, weights=val * val, minlength=n))
         val = val / norms[d]
         return sp.csr_matrix((val, (d, c)), shape=(n, vocab.size))
-
-
-def gram(x: Any) -> np.ndarray:
-    """Linear-kernel Gram matrix ``x @ x.T`` of dense or sparse row vectors, as dense float64."""
-    if sp.issparse(x):
-        return np.asarray((x @ x.T).toarray(), dtype=np.float64)
-    x = np.asarray(x, dtype=np.float64)
-    return x @ x.T
-
-
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Divide each row by its norm; zero rows stay zero."""
-    x = np.asarray(x, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-
-
-def one_hot(labels: Sequence[str | None]) -> np.ndarray:
-    """Unit vectors for categorical answers (``None`` = unparsed, its own category).
-
-    With the linear kernel, MMD² between one-hot samples is the squared L2 distance between
-    the two answer distributions, so choice probes use the same machinery as free text.
-    """
-    keys = ["\x00none" if v is None else str(v) for v in labels]
-    cats = sorted(set(keys))
-    index = {k: i for i, k in enumerate(cats)}
-    out = np.zeros((len(keys), max(1, len(cats))), dtype=np.float64)
-    if keys:
-        out[np.arange(len(keys)), [index[k] for k in keys]] = 1.0
-    return out
-
-
-def default_embedder() -> HashedTfidfEmbedder:
-    return HashedTfidfEmbedder()
-
-
-def make_embedder(name: str, **options: Any) -> Embedder:
-    """Build an embedder by name: ``hashed-char-tfidf`` (default), ``minilm`` (extra
-    ``[minilm]``) or ``openai-embeddings`` (a provider's ``/v1/embeddings``)."""
-    if name in ("hashed-char-tfidf", "tfidf", "default"):
-        return HashedTfidfEmbedder(**options)
-    if name == "minilm":
-        from .embed_minilm import MiniLMEmbedder
-        return MiniLMEmbedder(**options)
-    if name in ("openai-embeddings", "api"):
-        from .embed_api import ApiEmbedder
-        return ApiEmbedder(**options)
-    raise ValueError(f"unknown embedder {name!r}; use hashed-char-tfidf, minilm or openai-embeddings")

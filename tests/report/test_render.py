@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 import struct
 from html.parser import HTMLParser
@@ -15,8 +13,10 @@ from fingerprint.report.escape import clip, md_code, md_fence, md_inline, visibl
 from fingerprint.report.limits import derive_limitations, model_family
 from fingerprint.report.plots import _model_style, figures, plan_plots, render_plots
 from fingerprint.report.render import render_html, render_markdown, write_report_files
+from fakes.reports import edited, example_report
+from fingerprint.errors import SchemaError
+from fingerprint.run import Report
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report_sample.json"
 BIG = "A" * 100_000 + "END-OF-HUGE-ANSWER"
 SCRIPT = "<script>alert('pwned')</script>"
 LINKS = "[click me](http://evil.example/steal) ![pixel](http://evil.example/p.png) <img src=x onerror=alert(1)>"
@@ -25,25 +25,26 @@ FENCE_BREAK = "```\n~~~~\n~~~~~~~~~~\n</pre></div><a href=\"http://evil.example\
 
 
 @pytest.fixture(scope="module")
-def report() -> dict:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+def report() -> Report:
+    return example_report()
 
 
-@pytest.fixture(scope="module")
-def hostile(report: dict) -> dict:
-    """The sample report with model-controlled fields set to hostile text."""
-    r = copy.deepcopy(report)
+def _make_hostile(r: dict) -> None:
     ex = r["analysis"]["exhibits"][0]
     ex["suspect_answer"] = SCRIPT + "\n" + LINKS
     ex["reference_answer"] = ANSI + "\n" + FENCE_BREAK
     ex["control_answer"] = BIG
     ex["why"] = "see " + LINKS
     r["models"]["suspect"]["served"]["models"] = ["acme`` | <b>bold</b>", "[x](http://evil.example)"]
-    r["models"]["suspect"]["served"]["system_fingerprints"] = ["fp_" + SCRIPT]
-    r["analysis"]["plot_data"]["choice_counts"]["random_choice/pick-color"]["suspect"] = {
-        "$\\frac{1}{0}$": 3, SCRIPT: 2, "\x1b[2J": 1, "blue": 10}
-    r["analysis"]["limitations"] = [LINKS, "line one\nline two\x00"]
-    return r
+    r["models"]["suspect"]["served"]["system_fingerprints"] = ["fp_" + SCRIPT, "fp_2"]
+    counts = r["analysis"]["plot_data"]["choice_counts"][0]
+    counts["categories"][:4] = ["$\\frac{1}{0}$", SCRIPT, "\x1b[2J", "blue"]
+
+
+@pytest.fixture(scope="module")
+def hostile(report: Report) -> Report:
+    """The example report with model-controlled fields set to hostile text."""
+    return edited(report, _make_hostile)
 
 
 class _Collector(HTMLParser):
@@ -94,11 +95,11 @@ def _assert_inert_html(html: str) -> _Collector:
 
 
 @pytest.fixture(scope="module")
-def two_runs(report: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+def two_runs(report: Report, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
     """The sample report written twice, into two folders."""
     a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
     written = write_report_files(report, a)
-    assert write_report_files(copy.deepcopy(report), b) == written
+    assert write_report_files(example_report(), b) == written
     return a, b, written
 
 
@@ -107,7 +108,7 @@ def sample_html(two_runs: tuple[Path, Path, list[str]]) -> str:
     return (two_runs[0] / "report.html").read_text(encoding="utf-8")
 
 
-def test_write_report_files_writes_md_html_and_plots(report: dict, two_runs: tuple) -> None:
+def test_write_report_files_writes_md_html_and_plots(report: Report, two_runs: tuple) -> None:
     run, _, written = two_runs
     assert written[-2:] == ["report.md", "report.html"]
     assert {p for p in written if p.startswith("plots/")} == {p.path for p in plan_plots(report)}
@@ -122,7 +123,7 @@ def test_rerendering_reproduces_identical_bytes(two_runs: tuple) -> None:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
 
-def test_render_html_matches_the_written_file(report: dict, sample_html: str, tmp_path: Path) -> None:
+def test_render_html_matches_the_written_file(report: Report, sample_html: str, tmp_path: Path) -> None:
     assert render_html(report, tmp_path) == sample_html
 
 
@@ -143,7 +144,7 @@ def test_plots_carry_no_software_or_time_metadata(two_runs: tuple) -> None:
         assert not {b"tEXt", b"iTXt", b"zTXt", b"tIME"} & set(kinds), (rel, kinds)
 
 
-def test_every_plot_axis_is_labelled(report: dict) -> None:
+def test_every_plot_axis_is_labelled(report: Report) -> None:
     seen = 0
     for info, fig in figures(report):
         for ax in fig.axes:
@@ -180,47 +181,54 @@ def test_first_screen_says_what_what_how_sure_and_where(sample_html: str) -> Non
     banner = html[html.index('id="summary"'):html.index("</section>")]
     text = " ".join(_parse(banner).text)
     assert "Distilled" in text
-    assert "openai-api/acme/llama-3.1-acme-8b" in text and "openai/gpt-4o-mini" in text
-    assert "94%" in text and "0.0009" in text and "0.041" in text
-    assert "22 probes" in text and "2,200 answers" in text
+    assert "zoo/student-100" in text and "zoo/teacher" in text
+    assert "99%" in text and "4.2e-11" in text and "0.036" in text
+    assert "79 probes" in text and "3,950 answers" in text
     assert "Caveat" in text and "#evidence" in banner
 
 
-def test_markdown_has_the_same_content(report: dict, tmp_path: Path) -> None:
+def test_markdown_has_the_same_content(report: Report, tmp_path: Path) -> None:
     md = render_markdown(report, tmp_path)
     for heading in ("## 1. Summary", "## 2. Evidence by probe family", "### Exhibits", "## 3. Plots",
                     "## 4. Method", "## 5. Limitations of this run", "## 6. Reproducibility and chain of custody"):
         assert heading in md
-    for fact in ("VERDICT: DISTILLED", "94%", "p = 0.0009", "fp_0ba0d124f1", "llama-3.1-acme-8b-v2",
-                 report["suite"]["sha256"], report["manifest_sha256"], report["tool"]["git_revision"],
-                 "fingerprint verify", "Seed:** 1234", "2025-03-14T10:41:57Z", "matplotlib | 3.9.2"):
+    for fact in ("VERDICT: DISTILLED", "99%", "p = 4.2e-11", report.models.suspect.served.system_fingerprints[0],
+                 report.suite.sha256, report.tool.git_revision, "fingerprint verify", "Seed:** 0",
+                 report.collection.first_request, "matplotlib | "):
         assert fact in md, fact
     for p in plan_plots(report):
         assert f"]({p.path})" in md
 
 
-def test_limitations_are_derived_from_the_run(report: dict) -> None:
-    titles = [d["title"] for d in derive_limitations(report)]
-    assert "The served model changed during the run" in titles
-    assert "A control may share training data" in titles
-    assert "Probes the suspect refused" in titles
-    assert "The probe suite is public" in titles
-    assert titles[-1] == "Noted by the analysis"
-    assert "Few control models" not in titles
+def test_limitations_are_derived_from_the_run(report: Report) -> None:
+    assert [d["title"] for d in derive_limitations(report)] == ["The probe suite is public"]
+
+    def relatives_and_drift(r: dict) -> None:
+        r["models"]["controls"][0]["spec"] = "zoo/student-100-sibling"
+        served = r["models"]["suspect"]["served"]
+        served["models"] = ["student-100", "student-100-v2"]
+        served["system_fingerprints"] = ["fp_a", "fp_b"]
+        r["collection"]["responses_reused"] = 12
+
+    titles = [d["title"] for d in derive_limitations(edited(report, relatives_and_drift))]
+    assert titles == ["A control may share training data", "The served model changed during the run",
+                      "The serving backend changed during the run", "The probe suite is public",
+                      "Responses reused from an earlier collection"]
 
 
-def test_limitations_for_a_thin_run(report: dict) -> None:
-    r = copy.deepcopy(report)
-    r["models"]["controls"] = r["models"]["controls"][:1]
-    r["collection"]["samples_per_probe"] = 3
-    del r["verdict"]["calibration"]
-    texts = " ".join(d["title"] + " " + d["text"] for d in derive_limitations(r))
+def test_limitations_for_a_thin_run(report: Report) -> None:
+    def thin(r: dict) -> None:
+        r["models"]["controls"] = r["models"]["controls"][:1]
+        r["collection"]["samples_per_probe"] = 3
+
+    texts = " ".join(d["title"] + " " + d["text"] for d in derive_limitations(edited(report, thin)))
     assert "Only 1 control model" in texts and "Only 3 samples per probe" in texts
-    assert "Uncalibrated probability" in texts
     assert "One answer per prompt" not in texts
-    r["analysis"]["single_sample"] = True
-    one = [d for d in derive_limitations(r) if d["title"] == "One answer per prompt"]
+    one_answer = edited(report, lambda r: r["analysis"].update(single_sample=True))
+    one = [d for d in derive_limitations(one_answer) if d["title"] == "One answer per prompt"]
     assert len(one) == 1 and "no equality test" in one[0]["text"]
+    no_controls = edited(report, lambda r: r["models"].update(controls=[]))
+    assert derive_limitations(no_controls)[0]["title"] == "No control models"
 
 
 def test_model_family_groups_relatives() -> None:
@@ -230,19 +238,11 @@ def test_model_family_groups_relatives() -> None:
     assert model_family("anthropic/claude-3-5-haiku-20241022") == "claude"
 
 
-def test_minimal_report_renders_and_says_what_is_missing(tmp_path: Path) -> None:
-    r = {"schema_version": "1.0", "models": {"reference": {"spec": "zoo/reference"},
-                                             "suspect": {"spec": "zoo/student-50"}}}
-    written = write_report_files(r, tmp_path)
-    assert written == ["report.md", "report.html"]
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    md = (tmp_path / "report.md").read_text(encoding="utf-8")
-    _assert_inert_html(html)
-    for text in (html, md):
-        assert "inconclusive" in text.lower()
-        assert "No control models were given" in text
-        assert "No calibrated probability" in text
-        assert "holds no exhibits" in text and "holds no plot data" in text
+def test_a_report_that_breaks_the_schema_is_refused_by_name(report: Report) -> None:
+    with pytest.raises(SchemaError, match="verdict"):
+        edited(report, lambda r: r["verdict"].pop("label"))
+    with pytest.raises(SchemaError, match="refusals"):
+        edited(report, lambda r: r["analysis"].update(refusals=3))
 
 
 def test_hostile_answers_are_inert_in_html(hostile: dict, tmp_path: Path) -> None:
@@ -306,42 +306,8 @@ def test_escape_helpers() -> None:
     assert fenced.startswith("~~~~~~~text\n") and fenced.endswith("\n~~~~~~~")
 
 
-def test_render_plots_writes_the_same_pngs(report: dict, two_runs: tuple, tmp_path: Path) -> None:
+def test_render_plots_writes_the_same_pngs(report: Report, two_runs: tuple, tmp_path: Path) -> None:
     run, _, written = two_runs
     pngs = render_plots(report, tmp_path)
     assert pngs == [w for w in written if w.endswith(".png")]
     assert all((tmp_path / p).read_bytes() == (run / p).read_bytes() for p in pngs)
-
-
-def test_list_shaped_plot_data_reads_like_the_keyed_shape(report: dict) -> None:
-    """The analysis may write plot data as lists (family rows, kernel-PCA points, count rows)."""
-    from fingerprint.report.plot_data import canonical_plot_data
-
-    r = copy.deepcopy(report)
-    pd = r["analysis"]["plot_data"]
-    specs = [c["spec"] for c in r["models"]["controls"]]
-    pd["family_similarity"] = [{"family": f, "reference_self": v["reference"], "suspect": v["suspect"],
-                                "controls": v["controls"], "control_names": specs}
-                               for f, v in pd["family_similarity"].items()]
-    nd = pd.pop("null_distribution")
-    pd["null_distribution"] = {"null": nd["values"], "observed": nd["observed"],
-                               "statistic": nd["statistic"], "null_method": "sign flips"}
-    am = pd.pop("answer_map")
-    names = {"reference": "reference", "suspect": "suspect"}
-    names.update({f"control {i + 1}": s for i, s in enumerate(specs)})
-    pd["projection"] = {"method": am["method"], "points": [
-        {"x": x, "y": y, "model": names[lab]} for (x, y), lab in zip(am["points"], am["labels"])]}
-    rows = []
-    for pid, per_model in pd["choice_counts"].items():
-        cats = sorted({a for d in per_model.values() for a in d})
-        order = ["reference", "suspect"] + [f"control {i + 1}" for i in range(len(specs))]
-        rows.append({"probe_id": pid, "categories": cats,
-                     "counts": [[per_model.get(m, {}).get(c, 0) for c in cats] for m in order]})
-    pd["choice_counts"] = rows
-    a, b = canonical_plot_data(report), canonical_plot_data(r)
-    assert a["family_similarity"] == b["family_similarity"]
-    assert a["null_distribution"]["values"] == b["null_distribution"]["values"]
-    assert a["answer_map"]["points"] == b["answer_map"]["points"]
-    assert a["answer_map"]["labels"] == b["answer_map"]["labels"]
-    assert a["choice_counts"] == b["choice_counts"]
-    assert [p.key for p in plan_plots(r)] == [p.key for p in plan_plots(report)]

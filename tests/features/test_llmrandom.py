@@ -17,13 +17,14 @@ import pytest
 from fingerprint.features.extract import normalize_choice
 from fingerprint.stats.categorical import categorical_test
 from fingerprint.suite import load_suite
+from fakes.paths import CORPORA
 
 MODELS = ("O", "C", "G")  # gpt-3.5-turbo, claude-3-haiku, gemini-1.0-pro (see the README)
 
 
 @pytest.fixture(scope="module")
 def answers() -> dict[tuple[str, str], list[str | None]]:
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "llmrandom" \
+    path = CORPORA / "llmrandom" \
         / "llmrandom.json"
     if not path.is_file():
         pytest.skip("the llmrandom corpus is not beside this checkout")

@@ -1,16 +1,24 @@
 """analyze(): verdicts on synthetic organisms, determinism, JSON shape, edge cases."""
 
 import json
-import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
-from fingerprint.analysis import ResponseSet, analyze
-from fingerprint.analysis._verdict import final_label, final_verdict
+from fingerprint._records import to_json
+from fingerprint.analysis import (Calibrated, CalibrationInfo, ResponseSet, final_verdict)
+from fingerprint.analysis import analyze as analyze_typed
 from fingerprint.stats import single_sample
 from fingerprint.suite import Probe
+
+
+def analyze(*args, **kwargs):
+    """The analysis as the report writes it: the ``analysis`` section, plus ``probes`` and
+    the test-based ``verdict``."""
+    a = analyze_typed(*args, **kwargs)
+    return dict(to_json(a.result), probes=to_json(a.probes), verdict=to_json(a.test_verdict))
 
 WORDS = [f"w{i}q" for i in range(50)]
 
@@ -263,11 +271,10 @@ def test_a_hub_suspect_is_not_called_distilled():
     assert len(out["tests"]["distillation_suspect_centred"]["per_control"]) == 2
 
 
-def test_quick_start_scale_is_fast():
+def test_quick_start_scale_runs():
+    # speed is measured by benchmarks/analysis.py, never asserted in a test
     data = synthetic(8, suspect="student", n_probes=70, n=10, n_controls=2)
-    t = time.perf_counter()
-    analyze(data, seed=1)
-    assert time.perf_counter() - t < 20.0  # a few seconds on 2 busy cores
+    assert analyze(data, seed=1)["verdict"]["label"] == "distilled"
 
 
 def test_null_calibration_of_the_equality_test_small():
@@ -289,58 +296,59 @@ def test_null_calibration_of_the_equality_test_small():
     assert lo <= np.sum(ps <= 0.05) <= hi
 
 
-def _calibrated(p, t_dist=0.5, t_ind=0.05):
-    return {"probability_at_base_rate": p, "probability": p,
-            "calibration": {"thresholds": {"distilled": {"probability": t_dist},
-                                           "independent": {"probability": t_ind}}}}
+def _calibrated(p, t_dist=0.5, t_ind=0.05, thresholds=True):
+    th = ({"distilled": {"probability": t_dist}, "independent": {"probability": t_ind}}
+          if thresholds else None)
+    info = CalibrationInfo(name="test", version="1", file="test.json", segment=None, sha256="0",
+                           trained_on=None, ece=None, ece_bins=None, bin_counts=None, brier=None,
+                           cv_scheme=None, metrics=None, thresholds=th, plain_summary=None)
+    return Calibrated(probability=p, probability_at_base_rate=p, likelihood_ratio=1.0,
+                      log10_likelihood_ratio=0.0, prior=0.5, prior_source="test",
+                      calibration=info, label_from_calibration=None, missing_evidence=())
 
 
 def test_final_label_combines_test_and_calibration():
-    student = analyze(synthetic(1, suspect="student"), seed=7)["verdict"]
-    indep = analyze(synthetic(1, suspect="independent"), seed=7)["verdict"]
-    same = analyze(synthetic(1, suspect="same"), seed=7)["verdict"]
-    assert (student["label"], indep["label"], same["label"]) == ("distilled", "independent",
-                                                                 "same_model")
+    student = analyze_typed(synthetic(1, suspect="student"), seed=7).test_verdict
+    indep = analyze_typed(synthetic(1, suspect="independent"), seed=7).test_verdict
+    same = analyze_typed(synthetic(1, suspect="same"), seed=7).test_verdict
+    assert (student.label, indep.label, same.label) == ("distilled", "independent", "same_model")
     # agreement keeps the test's label and summary
     out = final_verdict(student, _calibrated(0.9), has_controls=True)
-    assert out["label"] == "distilled" and out["summary"] == student["summary"]
-    assert final_label(indep, _calibrated(0.01), True)[0] == "independent"
+    assert out.label == "distilled" and out.summary == student.summary
+    assert final_verdict(indep, _calibrated(0.01), has_controls=True).label == "independent"
     # the test rejects, the calibrated probability is below the distilled threshold
     out = final_verdict(student, _calibrated(0.3), has_controls=True)
-    assert out["label"] == "inconclusive" and "disagree" in out["summary"]
-    assert out["more_data_needed"] and out["label_from_test"] == "distilled"
-    assert "distilled" not in out["summary"].split("so no verdict")[1]
+    assert out.label == "inconclusive" and "disagree" in out.summary
+    assert out.more_data_needed and out.label_from_test == "distilled"
+    assert "distilled" not in out.summary.split("so no verdict")[1]
     # not rejected and below the distilled threshold: independent ("no evidence"), with a
     # reason when the probability is above the stricter independent threshold
     out = final_verdict(indep, _calibrated(0.2), has_controls=True)
-    assert out["label"] == "independent"
-    assert any("absence of evidence" in r for r in out["reasons"])
+    assert out.label == "independent"
+    assert any("absence of evidence" in r for r in out.reasons)
     out = final_verdict(indep, _calibrated(0.8), has_controls=True)
-    assert out["label"] == "inconclusive" and "disagree" in out["summary"]
+    assert out.label == "inconclusive" and "disagree" in out.summary
     # same model comes from the equality test; no controls never gives distilled
-    assert final_label(same, _calibrated(0.0), True)[0] == "same_model"
-    no_ctrl = dict(indep, label="independent")
-    assert final_label(no_ctrl, _calibrated(0.99), False)[0] == "independent"
-    # idempotent: applying it to a final verdict gives the same answer
-    once = dict(indep, **final_verdict(indep, _calibrated(0.8), has_controls=True))
-    assert final_verdict(once, _calibrated(0.8), has_controls=True)["label"] == "inconclusive"
+    assert final_verdict(same, _calibrated(0.0), has_controls=True).label == "same_model"
+    no_ctrl = replace(indep, label="independent")
+    assert final_verdict(no_ctrl, _calibrated(0.99), has_controls=False).label == "independent"
+    # deterministic: the same inputs give the same verdict
+    assert final_verdict(indep, _calibrated(0.8), has_controls=True) == out
     # a map without thresholds leaves the test's label
-    label, reasons = final_label(student, {"probability_at_base_rate": 0.1}, True)
-    assert label == "distilled" and "no thresholds" in reasons[-1]
+    out = final_verdict(student, _calibrated(0.1, thresholds=False), has_controls=True)
+    assert out.label == "distilled" and "no thresholds" in out.reasons[-1]
 
 
 def test_final_label_with_the_shipped_calibration():
     from fingerprint.calibration import apply_calibration
 
     for kind in ("student", "independent"):
-        out = analyze(synthetic(3, suspect=kind), seed=2)
-        verdict = dict(out["verdict"])
-        cal = apply_calibration(out["evidence"], verdict)
-        verdict.update(cal)
-        verdict.update(final_verdict(verdict, cal, has_controls=True))
-        assert verdict["label"] in ("distilled", "independent", "inconclusive")
-        if verdict["label"] != verdict["label_from_test"]:
-            assert verdict["label"] == "inconclusive" and verdict["more_data_needed"]
+        a = analyze_typed(synthetic(3, suspect=kind), seed=2)
+        cal = apply_calibration(a.result.evidence)
+        verdict = final_verdict(a.test_verdict, cal, has_controls=True)
+        assert verdict.label in ("distilled", "independent", "inconclusive")
+        if verdict.label != verdict.label_from_test:
+            assert verdict.label == "inconclusive" and verdict.more_data_needed
 
 
 def test_a_control_related_to_the_suspect_makes_the_verdict_inconclusive():

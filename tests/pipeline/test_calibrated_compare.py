@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fingerprint._records import to_json
+
 from fingerprint.calibration import DEFAULT_FEATURES, Case, build_calibration
 from fingerprint.pipeline import RunRequest, compare, roles_for
 from fingerprint.run import verify
@@ -40,7 +42,7 @@ def calibrated_run(tmp_path_factory):
                          samples=3, seed=0, out=out, store_path=str(tmp / "store.sqlite"),
                          calibration=str(tmp / "mine.json"), prior=0.2, progress=False,
                          command="fingerprint compare ...")
-    report = compare(request)
+    report = to_json(compare(request))
     return report, out, sha
 
 

@@ -5,8 +5,6 @@ Skips when no Chromium binary is installed (Debian: ``apt-get install chromium``
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 import shutil
 import subprocess
@@ -18,11 +16,11 @@ import pytest
 
 from fingerprint.report.render import render_pdf, write_report_files
 from fingerprint.report.render_html import find_chromium, run_chromium
+from fakes.reports import edited, example_report
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
                                 reason="no chromium binary on PATH (Debian package 'chromium')")
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report_sample.json"
 BANNER_RED = (0xA4, 0x16, 0x1A)
 
 
@@ -47,7 +45,7 @@ def _screenshot(run_dir: Path, out: Path, height: int = 900) -> Path:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("run")
-    write_report_files(json.loads(FIXTURE.read_text(encoding="utf-8")), d)
+    write_report_files(example_report(), d)
     return d
 
 
@@ -101,12 +99,14 @@ def test_browser_fetches_nothing_a_model_wrote(tmp_path: Path) -> None:
         bait = (f'<img src="{base}/img"><script src="{base}/js"></script>'
                 f'<link rel="stylesheet" href="{base}/css"><style>@import url({base}/imp);</style>'
                 f"![x]({base}/md.png) <iframe src=\"{base}/frame\"></iframe>")
-        report = copy.deepcopy(json.loads(FIXTURE.read_text(encoding="utf-8")))
-        for ex in report["analysis"]["exhibits"]:
-            ex["suspect_answer"] = bait
-            ex["prompt"] = bait
-        report["models"]["suspect"]["served"]["models"] = [bait]
-        report["analysis"]["limitations"] = [bait]
+        def bait_everywhere(r: dict) -> None:
+            for ex in r["analysis"]["exhibits"]:
+                ex["suspect_answer"] = bait
+                ex["prompt"] = bait
+            r["models"]["suspect"]["served"]["models"] = [bait]
+            r["verdict"]["reasons"] = [bait]
+
+        report = edited(example_report(), bait_everywhere)
         write_report_files(report, tmp_path)
         img = _image(_screenshot(tmp_path, tmp_path / "bait.png", height=2400))
         assert _non_white_share(img) > 0.02

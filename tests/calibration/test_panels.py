@@ -10,13 +10,20 @@ import math
 import numpy as np
 import pytest
 
+from fingerprint._records import to_json
 from fingerprint.calibration import apply_calibration, select_segment
 from fingerprint.analysis import WIDE_PANEL
 from fingerprint.calibration import Case, build_map, segment_of
 from fingerprint.calibration import corpus_cases
 from fingerprint.pipeline import roles_for
 
-from test_calibration_command import PAIRS, _write_corpus
+from fakes.corpora import PAIRS
+from fakes.corpora import write_lineage_corpus as _write_corpus
+
+
+def _calibrate(evidence, **options):
+    """apply_calibration's result as report.json holds it."""
+    return to_json(apply_calibration(evidence, **options))
 
 
 def _pairs():
@@ -60,14 +67,14 @@ def _map_on_panels(tmp_path, k: int):
 def test_a_run_with_a_smaller_panel_than_the_calibration_is_told(tmp_path):
     cmap, path = _map_on_panels(tmp_path, 20)
     assert cmap["trained_on"]["controls_per_case"] == [20, 22]
-    small = apply_calibration({"single_sample": 1, "n_controls": 5, "lineage_z": 1.0}, {},
+    small = _calibrate({"single_sample": 1, "n_controls": 5, "lineage_z": 1.0},
                               calibration_file=str(path))
     assert "5 control models" in small["calibration_note"] and "20–22" in small["calibration_note"]
-    wide = apply_calibration({"single_sample": 1, "n_controls": 40, "lineage_z": 1.0}, {},
+    wide = _calibrate({"single_sample": 1, "n_controls": 40, "lineage_z": 1.0},
                              calibration_file=str(path))
     assert "calibration_note" not in wide
     # a segment mismatch and a small panel are both said
-    both = apply_calibration({"single_sample": 0, "n_controls": 3, "lineage_z": 1.0}, {},
+    both = _calibrate({"single_sample": 0, "n_controls": 3, "lineage_z": 1.0},
                              calibration_file=str(path))
     assert "fitted on runs with one answer" in both["calibration_note"]
     assert "3 control models" in both["calibration_note"]
@@ -109,20 +116,26 @@ def _summary(k: int):
 
 
 def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so():
+    from fingerprint.analysis import Calibrated, CalibrationInfo, final_verdict
     from fingerprint.analysis._single import decide_lineage
-    from fingerprint.analysis._verdict import final_verdict
 
     k = 60
     top = decide_lineage(_summary(k), z=3.1, p=1 / (k + 1), alpha=0.05)
-    assert top["label"] == "distilled" and top["p_value"] == pytest.approx(1 / 61)
-    assert "ranks above 60 of the 60 controls" in top["summary"]
+    assert top.label == "distilled" and top.p_value == pytest.approx(1 / 61)
+    assert "ranks above 60 of the 60 controls" in top.summary
     mid = decide_lineage(_summary(k), z=1.2, p=9 / (k + 1), alpha=0.05)
-    assert mid["label"] == "independent" and "8 of the 60 score as high or higher" in mid["summary"]
+    assert mid.label == "independent" and "8 of the 60 score as high or higher" in mid.summary
     thresholds = {"distilled": {"probability": 0.86}, "independent": {"probability": 0.34}}
-    cal = {"probability_at_base_rate": 0.95, "calibration": {"thresholds": thresholds}}
+    info = CalibrationInfo(name="t", version="1", file="t.json", segment=None, sha256="0",
+                           trained_on=None, ece=None, ece_bins=None, bin_counts=None, brier=None,
+                           cv_scheme=None, metrics=None, thresholds=thresholds,
+                           plain_summary=None)
+    cal = Calibrated(probability=0.95, probability_at_base_rate=0.95, likelihood_ratio=1.0,
+                     log10_likelihood_ratio=0.0, prior=0.5, prior_source="test",
+                     calibration=info, label_from_calibration=None, missing_evidence=())
     agree = final_verdict(top, cal, has_controls=True)
-    assert agree["label"] == "distilled"
+    assert agree.label == "distilled"
     torn = final_verdict(mid, cal, has_controls=True)
-    assert torn["label"] == "inconclusive"
-    assert "lineage rank test did not place the suspect" in torn["summary"]
-    assert "more controls" in torn["more_data_needed"]
+    assert torn.label == "inconclusive"
+    assert "lineage rank test did not place the suspect" in torn.summary
+    assert "more controls" in torn.more_data_needed

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fingerprint._records import to_json
 from fingerprint.calibration import DEFAULT_CALIBRATION, apply_calibration, load_calibration
 from fingerprint.calibration import DEFAULT_FEATURES
 from fingerprint.calibration import corpus_cases, read_pairs
@@ -16,42 +17,14 @@ from fingerprint.calibration import related_models as _related
 from fingerprint.cli import main
 from fingerprint.errors import CalibrationError
 
-WORDS = [f"w{i}" for i in range(400)]
+from fakes.corpora import PAIRS
+from fakes.corpora import write_lineage_corpus as _write_corpus
+from fakes.paths import REPO, SHARED
 
 
-def _answer(rng, weights, n=30):
-    return " ".join(rng.choice(WORDS, size=n, p=weights))
-
-
-def _write_corpus(path: Path, n_prompts: int = 40) -> None:
-    """Teachers T1, T2 with their own word habits per prompt; students copy 60 % of their
-    teacher's words on each prompt; independents and controls draw from their own habits."""
-    rng = np.random.default_rng(11)
-    labs = ["T1", "T2", "I1", "I2", "I3", "C1", "C2", "C3", "C4", "C5", "C6"]
-    habit = {m: rng.dirichlet(np.full(len(WORDS), 0.3)) for m in labs + ["S1", "S2", "S3"]}
-    lines = []
-    for p in range(n_prompts):
-        topic = rng.dirichlet(np.full(len(WORDS), 0.3))
-        texts = {m: _answer(rng, 0.5 * habit[m] + 0.5 * topic) for m in labs}
-        for s, teacher in (("S1", "T1"), ("S2", "T1"), ("S3", "T2")):
-            own = _answer(rng, 0.5 * habit[s] + 0.5 * topic).split()
-            copied = texts[teacher].split()
-            texts[s] = " ".join(c if rng.random() < 0.6 else o for c, o in zip(copied, own))
-        for m, t in texts.items():
-            lines.append(json.dumps({"model": m, "prompt_id": f"q{p}", "prompt": f"question {p}",
-                                     "response": t}))
-    path.write_text("\n".join(lines) + "\n")
-
-
-PAIRS = [
-    {"reference": "T1", "suspect": "S1", "label": "teacher_student"},
-    {"reference": "T1", "suspect": "S2", "label": "teacher_student"},
-    {"reference": "T2", "suspect": "S3", "label": "distilled"},
-    {"reference": "T1", "suspect": "I1", "label": "independent"},
-    {"reference": "T2", "suspect": "I2", "label": "independent"},
-    {"reference": "T1", "suspect": "S3", "label": "independent"},
-    {"reference": "T2", "suspect": "I3", "label": "independent"},
-]
+def _calibrate(evidence, **options):
+    """apply_calibration's result as report.json holds it."""
+    return to_json(apply_calibration(evidence, **options))
 
 
 def test_calibrate_on_a_corpus_writes_a_map_compare_can_use(tmp_path, capsys):
@@ -73,7 +46,7 @@ def test_calibrate_on_a_corpus_writes_a_map_compare_can_use(tmp_path, capsys):
     assert cmap["segment"] == "single_sample"
     strong = {f: cmap["standardize"][f][0] + 3 * cmap["standardize"][f][1] for f in cmap["features"]}
     strong["single_sample"] = 1
-    result = apply_calibration(strong, {}, calibration_file=str(out))
+    result = _calibrate(strong, calibration_file=str(out))
     assert result["calibration"]["sha256"] == sha and result["calibration"]["name"] == "my-calibration"
     assert result["probability"] > 0.5
 
@@ -172,8 +145,7 @@ def test_shipped_map_error_is_within_the_noise_of_a_calibrated_map():
         assert np.sum(p[y == 1] <= t_i) == i["false_negatives"] <= 0.05 * i["positives"]
 
 
-EVIDENCE = Path(__file__).resolve().parents[1] / "reports" / "calibration"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EVIDENCE = REPO / "reports" / "calibration"
 
 
 def test_calibration_cases_use_only_controls_unrelated_to_both_models():

@@ -7,7 +7,7 @@ import pytest
 
 from fingerprint.analysis import lineage_score
 
-from test_corpus import alpaca_slice
+from fakes.corpora import alpaca_slice
 
 WORDS = [f"w{i}" for i in range(400)]
 

@@ -1,0 +1,80 @@
+"""From a collected run folder to its report: recompute, describe the models and the
+collection, and write report.json, the renderings and the manifest."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .._records import from_json
+from .. import run as runfolder
+from ..report import render_pdf, write_report_files
+from ..run import (COLLECTION_FILE, REPORT_FILE, SCHEMA_VERSION, AnalysisOptions, Collection,
+                   ModelEntry, Models, Report, Served, SuiteInfo, ToolInfo)
+
+MANIFEST_NOTE = ("manifest.json lists the SHA-256 of every file of this folder; run "
+                 "`fingerprint verify DIR` to check them and recompute the verdict")
+
+
+def served_info(rows: list[dict[str, Any]], role: str) -> Served:
+    mine = [r["response"] for r in rows if r["role"] == role]
+    times = sorted(t for t in (r.get("created") for r in mine) if t)
+    return Served(
+        models=tuple(sorted({r.get("served_model") for r in mine if r.get("served_model")})),
+        system_fingerprints=tuple(sorted({r.get("system_fingerprint") for r in mine
+                                          if r.get("system_fingerprint")})),
+        first_request=times[0] if times else None, last_request=times[-1] if times else None,
+        samples=len(mine))
+
+
+def _models(run: dict[str, Any], rows: list[dict[str, Any]]) -> Models:
+    entries = {role: ModelEntry(**spec, role=role, served=served_info(rows, role))
+               for role, spec in run["config"]["models"]}
+    return Models(reference=entries.get("reference"), suspect=entries.get("suspect"),
+                  controls=tuple(e for role, e in entries.items() if role.startswith("control")))
+
+
+def _collection(run_dir: Path, run: dict[str, Any], rows: list[dict[str, Any]]) -> Collection:
+    collection = runfolder.read_json(run_dir / COLLECTION_FILE)
+    times = sorted(t for t in (r["response"].get("created") for r in rows) if t)
+    collection.update({
+        "samples_total": len(rows), "samples_per_probe": run["config"]["samples"],
+        "first_request": times[0] if times else None, "last_request": times[-1] if times else None,
+        "responses_file": runfolder.RESPONSES_FILE,
+    })
+    return from_json(Collection, collection, COLLECTION_FILE)
+
+
+def build_report(run_dir: Path, request_command: str, *, calibration: str | None,
+                 prior: float | None, calibration_source: str | None = None) -> Report:
+    fresh = runfolder.recompute(run_dir, calibration=calibration, prior=prior)
+    run, suite, rows = fresh.data.run, fresh.data.suite, fresh.data.rows
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        command=request_command, tool=ToolInfo(**runfolder.tool_info()),
+        environment=runfolder.environment_info(), seed=run["config"]["seed"],
+        suite=SuiteInfo(**suite.to_json()), models=_models(run, rows),
+        collection=_collection(run_dir, run, rows),
+        evidence_files={name: runfolder.sha256_file(run_dir / name) for name in
+                        (runfolder.RESPONSES_FILE, runfolder.SUITE_FILE, runfolder.RUN_FILE)},
+        analysis=fresh.analysis, probes=fresh.probes, verdict=fresh.verdict,
+        analysis_options=AnalysisOptions(calibration=calibration and Path(calibration).name,
+                                         calibration_source=calibration_source, prior=prior),
+        manifest_note=MANIFEST_NOTE)
+
+
+def write_report(run_dir: Path, report: Report, *, pdf: bool = False) -> str:
+    """Write report.json, the rendered reports (and report.pdf when asked and Chromium is
+    installed) and the manifest; return the manifest hash."""
+    runfolder.write_report_json(run_dir / REPORT_FILE, report)
+    write_report_files(report, run_dir)
+    if pdf and render_pdf(run_dir) is None:
+        print("fingerprint: no Chromium found; report.pdf not written", file=sys.stderr)
+    return runfolder.write_manifest(run_dir)
+
+
+def load_report(run_dir: Path) -> Report:
+    return runfolder.read_report(run_dir / REPORT_FILE)
