@@ -45,7 +45,7 @@ from fingerprint.pipeline import live_evidence  # noqa: E402
 FEATURES = {seg: list(f) for seg, f in DEFAULT_FEATURES.items()}
 # The public pairs are gathered twice: with small control panels (what a live run brings) and
 # with every eligible corpus model as control (what a replayed corpus can bring); each design
-# is its own segment of the map (``calibration_fit.segment_of``).
+# is its own segment of the map (``fingerprint.calibration._segments.segment_of``).
 PUBLIC_DESIGNS = {"public": ("public pairs", CORPUS_CONTROLS),
                   "public-wide": ("public pairs, wide panels", None)}
 VERSION = "1.1.0"

@@ -33,7 +33,7 @@ def _sources_text(counts: dict[str, tuple[int, int]]) -> str:
 
 def plain_summary(cmap: dict[str, Any]) -> str:
     """One paragraph a report can print: what the probability is calibrated on, its error,
-    and how the report's label uses its thresholds (``analysis_verdict.final_verdict``)."""
+    and how the report's label uses its thresholds (``analysis.final_verdict``)."""
     m, t = cmap["metrics"], cmap["thresholds"]
     per = "; ".join(f"{src} ECE {v['ece']:.3f} (n={v['n']})"
                     for src, v in sorted(m.get("by_source", {}).items()))

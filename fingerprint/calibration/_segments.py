@@ -16,7 +16,7 @@ from ..analysis import WIDE_PANEL
 #   biases (inherited quirks: specific to the reference, unlike overall closeness, which also
 #   rises for any model trained on a mix of sources);
 # * effect_standardized: t / sqrt(n), the per-prompt effect (one-answer runs have no quirks);
-# * lineage_z: the corpus lineage score of the run's own panel (fingerprint.lineage), which
+# * lineage_z: the corpus lineage score of the run's own panel (fingerprint.analysis.lineage_score), which
 #   needs a wide panel: its standardisation is against the controls' spread.
 DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
     "multi_sample": ("distill_t_min", "identity_agreement_diff", "choice_agreement_diff"),

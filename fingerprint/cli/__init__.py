@@ -15,6 +15,8 @@ from .._version import __version__
 from ..errors import FingerprintError
 from . import benchmark, calibrate, collect, compare, probes, report, serve, verify, zoo
 
+__all__ = ["build_parser", "main"]
+
 COMMANDS = (compare, collect, verify, report, probes, serve, zoo, benchmark, calibrate)
 
 
