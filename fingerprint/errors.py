@@ -73,3 +73,7 @@ class CalibrationError(FingerprintError):
 
 class SchemaError(FingerprintError):
     """A stored record (``report.json``, a typed result) does not match its schema."""
+
+
+class LineageError(FingerprintError):
+    """A lineage file (``--lineage FILE``) that cannot be read or does not follow the format."""

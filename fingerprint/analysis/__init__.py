@@ -20,6 +20,8 @@ from ._results import (SIDES, Analysis, AnalysisResult, Calibrated, CalibrationI
                        NullDistribution, PlotData, PooledComparison, ProbeRow, Projection,
                        ProjectionPoint, Rate, SampleCounts, SuspectCentredTest, TestResults,
                        TestVerdict, Verdict)
+from ._evaluation_results import (ErrorRates, Evaluation, Flag, LineageRelation, ModelLineage,
+                                  PriorRow, Proposition, RelativeInPanel)
 from ._single import WIDE_PANEL
 from ._verdict import ALPHA_EQUALITY, fmt_p
 
@@ -32,5 +34,6 @@ __all__ = [
     "ProjectionPoint", "Rate", "ResponseSet", "SIDES", "SampleCounts", "SuspectCentredTest",
     "TestResults", "TestVerdict", "Verdict", "WIDE_PANEL", "analyze", "final_verdict", "fmt_p",
     "lineage_from_counts", "lineage_score", "panel_similarities", "score_in_panel",
-    "term_counts",
+    "term_counts", "ErrorRates", "Evaluation", "Flag", "LineageRelation", "ModelLineage",
+    "PriorRow", "Proposition", "RelativeInPanel",
 ]

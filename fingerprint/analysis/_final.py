@@ -1,8 +1,8 @@
 """The final label: the test-based verdict and the calibrated probability together.
 
-This is the one place the report's :class:`Verdict` is built.  The calibrated probability
-comes from one layer up (:mod:`fingerprint.calibration`) as a :class:`Calibrated` value; this
-module only reads it.
+This is the one place the report's :class:`Verdict` is built.  The evaluation (likelihood
+ratio, its bound, the lineage relation) comes from one layer up (:mod:`fingerprint.calibration`)
+inside a :class:`Calibrated` value; this module only reads it.
 """
 
 from __future__ import annotations
@@ -10,14 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from ._results import Calibrated, Label, TestVerdict, Verdict
+from ._results import Calibrated, Evaluation, Label, TestVerdict, Verdict
 from ._verdict import LINEAGE_TEST, _probes_needed, fmt_p
-
-
-def _threshold(calibrated: Calibrated, which: str) -> float | None:
-    th = ((calibrated.calibration.thresholds or {}).get(which) or {})
-    v = th.get("probability")
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def _more_probes(test: TestVerdict) -> str:
@@ -57,61 +51,95 @@ def _verdict(test: TestVerdict, calibrated: Calibrated, label: Label, summary: s
         probability_note=calibrated.probability_note)
 
 
+def _lr_text(ev: Evaluation) -> str:
+    bound = f"conservative bound {_fmt_lr(ev.likelihood_ratio_lower)}"
+    return f"likelihood ratio {_fmt_lr(ev.likelihood_ratio)} ({bound}: {ev.verbal_scale})"
+
+
+def _fmt_lr(x: float) -> str:
+    return f"{x:.2g}" if x < 10 else f"{x:,.0f}"
+
+
 def final_verdict(test: TestVerdict, calibrated: Calibrated, *, has_controls: bool) -> Verdict:
     """The final label, its reasons, summary and ``more_data_needed``.
 
-    * ``same_model`` comes from the equality test alone; without controls the test's label
-      stands (it is never ``distilled``);
-    * ``distilled`` only if the distillation test rejects at alpha AND the calibrated
-      probability at the calibration's base rate reaches its ``distilled`` threshold (whose
-      false-positive rate on pairs of known lineage is stated);
-    * ``independent`` if the test does not reject AND that probability stays below the
-      distilled threshold: "no evidence of a training link", the test's own meaning.  Above
-      the calibration's stricter ``independent`` threshold a reason says so, because weakly
-      distilled models also land there (the power benchmark states how often);
+    * ``same_model`` comes from the equality test alone;
+    * without controls only the same-model question is asked: ``not_same_model`` ("not the
+      same model — no distillation test without controls"), never ``independent``;
+    * ``distilled`` only if the distillation test rejects at alpha (probes clustered by
+      family) AND the likelihood ratio's conservative lower bound reaches ``lr_threshold``
+      (10) AND no shared lineage of the two models is known; with a known shared lineage the
+      same evidence reads ``related`` (a training link, Hd2 not excluded);
+    * ``independent`` if the test does not reject AND the lower bound stays below the
+      threshold; a likelihood ratio above 1 is then said and explained;
     * otherwise ``inconclusive``, saying which of the two disagree and what would settle it.
+    A ``distilled`` label therefore always has a likelihood ratio of at least 10 and a
+    posterior of at least 0.9 at an even prior.
     """
     label = test.label
     keep = _verdict(test, calibrated, label, test.summary, test.reasons, test.more_data_needed)
-    if label in ("same_model", "inconclusive") or not has_controls:
+    ev = calibrated.evaluation
+    if label == "same_model":
         return keep
-    p = calibrated.probability_at_base_rate
-    t_dist, t_ind = _threshold(calibrated, "distilled"), _threshold(calibrated, "independent")
-    if t_dist is None or t_ind is None:
+    if not has_controls:
+        if label in ("independent", "not_same_model"):
+            return replace(keep, label="not_same_model", summary=(
+                "Not the same model — no distillation test without controls. " + test.summary))
+        return keep
+    if ev is None:
         return replace(keep, reasons=keep.reasons + (
-            "the calibration states no thresholds, so the label is the test's",))
+            "the calibration holds no validation cases, so the label is the test's",))
+    reasons = list(keep.reasons) + [_lr_text(ev)]
+    if label == "inconclusive":
+        return replace(keep, reasons=tuple(reasons))
+    lr, lower, floor = ev.likelihood_ratio, ev.likelihood_ratio_lower, ev.lr_threshold
     what = test.compared or "the models"
-    p_test = fmt_p(test.p_value)
-    alpha = test.alpha
-    cal = (f"calibrated probability of distillation {p:.2f} at the calibration's base rate "
-           f"(distilled at >= {t_dist:.2f}, independent at <= {t_ind:.2f})")
-    reasons = list(keep.reasons) + [cal]
+    p_test, alpha = fmt_p(test.p_value), test.alpha
     rejects = label == "distilled"
-    agree = "the test and the calibrated probability agree"
-    if rejects and p >= t_dist:
-        return replace(keep, reasons=tuple(reasons + [agree]))
-    if not rejects and p < t_dist:
-        if p > t_ind:
-            reasons.append(f"the calibrated probability is above {t_ind:.2f}, where pairs of known "
-                           "lineage were all independent: a lightly distilled model can give "
-                           "evidence like this, so this is absence of evidence, not proof")
-        return replace(keep, reasons=tuple(reasons + [agree]))
+    strong = lower >= floor
+    shared = ev.lineage.shared if ev.lineage else ()
+    weighs = (f" The evidence is {_fmt_lr(lr)} times more probable if the suspect was trained "
+              f"on the reference's outputs (Hp) than if it was developed independently (Hd1); "
+              f"conservatively at least {_fmt_lr(lower)}: {ev.verbal_scale}.")
+    if rejects and strong:
+        if shared:
+            summary = (f"{test.summary}{weighs} But the two models share a lineage "
+                       f"({'; '.join(shared)}), so the resemblance may come from that shared "
+                       "origin (Hd2) rather than from training on the reference's outputs; the "
+                       "statistics cannot tell these apart.")
+            return _verdict(test, calibrated, "related", summary, reasons + [
+                "a training link is found but a shared lineage is known: 'related', not "
+                "'distilled'"], "case information that separates training on the reference's "
+                "outputs from the shared lineage (e.g. controls of the same lineage that are "
+                "not students of the reference)")
+        return _verdict(test, calibrated, "distilled", test.summary + weighs, reasons + [
+            "the test and the likelihood ratio agree; 'distilled' assumes no shared lineage "
+            "of the two models beyond what the lineage registry and case file record"], None)
+    if not rejects and not strong:
+        if lr > 1.0:
+            reasons.append(f"the likelihood ratio {_fmt_lr(lr)} is above 1 (the evidence leans "
+                           f"toward Hp), but its conservative bound {_fmt_lr(lower)} is below "
+                           f"{floor:g} and the test does not reject: a lightly distilled model "
+                           "can give evidence like this, so this is absence of evidence, not "
+                           "proof of independence")
+        return _verdict(test, calibrated, "independent", test.summary + weighs, reasons,
+                        test.more_data_needed)
     more = _more_probes(test)
     lineage = test.test == LINEAGE_TEST
     if rejects:
-        why = "the test rejects but the calibrated probability is below the distilled threshold"
+        why = (f"the test rejects but the likelihood ratio's conservative bound is below {floor:g}")
         found = ("The lineage rank test placed the suspect above the controls"
                  if lineage else "The relative test found the suspect closer to the reference "
                  "than every control and closer to it than to any control")
-        summary = (f"Compared {what}. {found} (p = {p_test} < {alpha}), but the calibrated "
-                   f"probability of distillation, {p:.2f}, is below the {t_dist:.2f} at which "
-                   f"pairs of known lineage were called distilled with a stated false-positive "
-                   f"rate. The two disagree, so no verdict is given; collect {more}.")
-    else:  # the test does not reject, yet the probability reaches the distilled threshold
-        why = ("the calibrated probability reaches the distilled threshold but the test does not "
-               "reject")
-        summary = (f"Compared {what}. The calibrated probability of distillation is {p:.2f}, "
-                   f"above the distilled threshold {t_dist:.2f}, but "
+        summary = (f"Compared {what}. {found} (p = {p_test} < {alpha}), but the likelihood "
+                   f"ratio is {_fmt_lr(lr)}, conservatively only {_fmt_lr(lower)}, below the "
+                   f"{floor:g} a 'distilled' label needs ({ev.validation}). The two disagree, so "
+                   f"no verdict is given; collect {more}.")
+    else:
+        why = ("the likelihood ratio's conservative bound reaches the threshold but the test "
+               "does not reject")
+        summary = (f"Compared {what}. The likelihood ratio is {_fmt_lr(lr)} (conservatively "
+                   f"{_fmt_lr(lower)}), but "
                    + ("the lineage rank test did not place the suspect significantly above the "
                       "controls" if lineage else "the relative test did not find the suspect "
                       "significantly closer to the reference than the controls")

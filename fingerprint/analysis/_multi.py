@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from ..stats.bootstrap import percentile_ci
+from ..stats.cluster import cluster_sign_flip_test
 from ..stats.combine import benjamini_hochberg, cauchy_combination
 from ..stats.combine import z_score as z_of
 from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
@@ -24,7 +25,27 @@ from ._verdict import TestSummary, decide
 DISTILLATION_METHOD = ("per control: one-sided t-tests over probes of d = MMD²(C,R) − MMD²(S,R) "
                        "(reference-centred) and d' = MMD²(S,C) − MMD²(S,R) (suspect-centred); "
                        "panel: intersection–union (max p over controls and both differences); "
-                       "per-probe p-values BH-adjusted")
+                       "per-probe p-values BH-adjusted; the decision uses the cluster-robust "
+                       "version: per control and difference, a sign-flip test over probe "
+                       "families of the families' mean differences (a family counts once)")
+#: p-values above this are capped before the Cauchy cross-check (stats.combine)
+CAUCHY_TRUNCATION = 0.99
+
+
+def clustered_panel_p(results: list[ProbeResult], n_comparisons: int,
+                      rng: np.random.Generator) -> tuple[float | None, int]:
+    """The panel p-value with probes clustered by family: per comparison, the sign-flip
+    test of the families' mean differences; then intersection–union (max over comparisons).
+    None when a comparison has fewer than two families with a defined difference."""
+    worst, n_clusters = 0.0, 0
+    for j in range(n_comparisons):
+        rel = [(comparisons(r)[j], r.data.probe.family) for r in results]
+        rows = [(x.statistic, fam) for x, fam in rel if x is not None]
+        if len({fam for _, fam in rows}) < 2:
+            return None, 0
+        res = cluster_sign_flip_test([d for d, _ in rows], [fam for _, fam in rows], rng=rng)
+        worst, n_clusters = max(worst, res.p_value), res.n_clusters
+    return (worst, n_clusters) if n_comparisons else (None, 0)
 
 
 def _pooled(results: list[ProbeResult], ctrl_names: Sequence[str], alpha: float
@@ -125,7 +146,9 @@ def assemble(results: list[ProbeResult], names: list[str], embedder: EmbedderRec
                               [results[i].controls_eq_null[k] for i in ix]) if ix else None
         ctrl_eq.append(ControlEquality(control=ctrl_names[k], statistic=ce[0] if ce else None,
                                        p_value=ce[1] if ce else None, n_probes=len(ix)))
-    cauchy = cauchy_combination([p for p in p_panel if p is not None]) \
+    p_clustered, n_clusters = clustered_panel_p(results, 2 * K, rng) if full else (None, 0)
+    cauchy = cauchy_combination([p for p in p_panel if p is not None],
+                                truncate=CAUCHY_TRUNCATION) \
         if any(p is not None for p in p_panel) else None
     ident = identity_agreement(results, alpha)
     choice, choice_counts = choice_summary(results, names)
@@ -143,6 +166,7 @@ def assemble(results: list[ProbeResult], names: list[str], embedder: EmbedderRec
         weakest_control=ctrl_names[weak.control] if weak else None,
         weakest_side=weak.side if weak else None,
         p_reference_centred=side_p[0], p_suspect_centred=side_p[1],
+        p_distill_clustered=p_clustered, n_clusters=n_clusters,
         suspect_near_controls=tuple(ctrl_names[k] for k in range(K) if pooled[K + k] is not None
                                     and pooled[K + k].p_value > 1.0 - alpha))
     tests = TestResults(
@@ -150,7 +174,8 @@ def assemble(results: list[ProbeResult], names: list[str], embedder: EmbedderRec
             statistic=panel.statistic if panel else None, p_value=panel.p_value if panel else None,
             weakest_control=summary.weakest_control, weakest_side=summary.weakest_side,
             p_value_reference_centred=side_p[0], p_value_suspect_centred=side_p[1],
-            per_control=tuple(comp[:K]), cauchy_p_value=cauchy, method=DISTILLATION_METHOD),
+            per_control=tuple(comp[:K]), cauchy_p_value=cauchy, method=DISTILLATION_METHOD,
+            p_value_clustered=p_clustered, n_clusters=n_clusters or None),
         distillation_suspect_centred=SuspectCentredTest(
             statistic=min(p.statistic for p in pooled[K:]) if full else None, p_value=side_p[1],
             per_control=tuple(comp[K:]),
@@ -207,7 +232,7 @@ def _evidence(s: TestSummary, wk: PooledResult | None, eq: tuple[float, float] |
         distill_p_reference_centred=s.p_reference_centred,
         distill_p_suspect_centred=s.p_suspect_centred,
         effect_standardized=(wk.statistic / math.sqrt(wk.n_probes)) if wk else None,
-        closeness_min=s.closeness, cauchy_p=cauchy, cauchy_z=z_of(cauchy),
+        closeness_min=s.closeness, distill_p_clustered=s.p_distill_clustered, cauchy_p=cauchy, cauchy_z=z_of(cauchy),
         equality_p=s.p_eq, equality_z=eq[0] if eq else None,
         controls_equality_p_max=max(ctrl_ps) if ctrl_ps else None,
         identity_agreement_suspect=ident_s,

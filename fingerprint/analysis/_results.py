@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .._records import optional
+from ._evaluation_results import Evaluation
 
 Side = Literal["reference-centred", "suspect-centred"]
 SIDES: tuple[Side, Side] = ("reference-centred", "suspect-centred")
@@ -59,6 +60,8 @@ class DistillationTest:
     per_control: tuple[PooledComparison, ...]
     cauchy_p_value: float | None
     method: str
+    p_value_clustered: float | None = optional()  # probes clustered by family
+    n_clusters: int | None = optional()
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ class Evidence:
     # one answer per prompt: the corpus lineage score on the run's own panel
     lineage_z: float | None = optional()
     lineage_p: float | None = optional()
+    # several answers per probe: the panel p with probes clustered by family
+    distill_p_clustered: float | None = optional()
 
     def as_dict(self) -> dict[str, Any]:
         """Name → value, for calibration maps that read evidence by feature name."""
@@ -334,6 +339,7 @@ class Calibrated:
     missing_evidence: tuple[str, ...]
     calibration_note: str | None = optional()
     probability_note: str | None = optional()
+    evaluation: Evaluation | None = optional()
 
 
 @dataclass(frozen=True)
@@ -366,3 +372,4 @@ class Verdict:
     test: str | None = optional()
     calibration_note: str | None = optional()
     probability_note: str | None = optional()
+

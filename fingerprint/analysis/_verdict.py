@@ -19,8 +19,9 @@ The cost is power against near-perfect copies; the power check below runs at the
    * without controls: ``same_model`` if the budget could produce a p-value below ALPHA_EQUALITY at
      all, with the caveat that power was not demonstrated, else ``inconclusive``.
 3. Equality rejected (p_eq < ALPHA_EQUALITY):
-   * without controls: ``independent`` (meaning only "not the same model");
-   * distillation test vs the panel rejects (p < alpha): ``distilled``;
+   * without controls: ``not_same_model`` (no distillation test without controls);
+   * distillation test vs the panel rejects (p < alpha, probes clustered by family):
+     ``distilled``;
    * only its reference-centred half rejects and the suspect is significantly closer to
      some control than to the reference (a control related to the suspect, or a hub
      suspect judged against one of its sources): ``inconclusive``;
@@ -63,6 +64,15 @@ class TestSummary:
     p_suspect_centred: float | None = None  # panel p of d' = MMD²(S,C) − MMD²(S,R) alone
     # controls the suspect is significantly closer to than to the reference (d' < 0 at alpha)
     suspect_near_controls: tuple[str, ...] = ()
+    # the panel p with probes clustered by family (several answers per probe); decides
+    p_distill_clustered: float | None = None
+    n_clusters: int = 0
+
+    @property
+    def p_deciding(self) -> float | None:
+        """The distillation p-value the decision uses: the cluster-robust one where it
+        exists (probes are not independent draws), else the probe-level one."""
+        return self.p_distill_clustered if self.p_distill_clustered is not None else self.p_distill
 
 
 def _probes_needed(t: float | None, n: int, alpha: float) -> int | None:
@@ -132,7 +142,16 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     if s.p_distill is not None:
         reasons.append(f"relative test (suspect closer to the reference than every control is, "
                        f"and closer to the reference than to every control, "
-                       f"{s.n_distill_probes} probes): p = {fmt_p(s.p_distill)}")
+                       f"{s.n_distill_probes} probes): p = {fmt_p(s.p_distill)} treating probes "
+                       f"as independent"
+                       + (f"; {fmt_p(s.p_distill_clustered)} with probes clustered by family "
+                          f"({s.n_clusters} families, each counted once; this p decides)"
+                          if s.p_distill_clustered is not None else "")
+                       + (f"; with {s.n_clusters} families the clustered p cannot go below "
+                          f"1/2^{s.n_clusters} = {0.5 ** s.n_clusters:.3g}, so probes from more "
+                          f"families are needed to reject at {alpha}"
+                          if s.p_distill_clustered is not None and 0.5 ** s.n_clusters >= alpha
+                          else ""))
         hub = _hub_reason(s, alpha)
         if hub:
             reasons.append(hub)
@@ -170,20 +189,21 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
                    f"(p = {fmt_p(s.p_eq)}), so it is not the same model. Without control models "
                    f"no distillation verdict is possible: whether it was trained on the "
                    f"reference's outputs cannot be tested; add independent controls.")
-        reasons.append("no controls: 'independent' here means only 'not the same model'")
-        return _out("independent", s, summary, reasons, None)
+        reasons.append("no controls: only the same-model question was tested")
+        return _out("not_same_model", s, summary, reasons,
+                    "control models unrelated to both (--control) for a distillation test")
     eff = _effect_text(s)
-    if s.p_distill is not None and s.p_distill < alpha:
+    if s.p_deciding is not None and s.p_deciding < alpha:
         summary = (f"Compared {what}. The suspect differs from the reference but is closer to it "
                    f"than every control is, and closer to it than to any control ({eff}; p = "
-                   f"{fmt_p(s.p_distill)}), as expected if it was trained on the reference's "
-                   f"outputs. The test's false-positive rate against independent models as close "
-                   f"as the controls is at most {alpha:.0%}.")
+                   f"{fmt_p(s.p_deciding)}), as expected if it was trained on the reference's "
+                   f"outputs (one-sided test at level {alpha}; its measured error rates are "
+                   f"stated with the likelihood ratio).")
         return _out("distilled", s, summary, reasons, None)
     if _sibling_blocks(s, alpha):
         summary = (f"Compared {what}. The suspect differs from the reference and is closer to it "
                    f"than every control is (p = {fmt_p(s.p_reference_centred)}), but not closer to "
-                   f"it than to every control (p = {fmt_p(s.p_distill)}).{_hub_sentence(s, alpha)}")
+                   f"it than to every control (p = {fmt_p(s.p_deciding)}).{_hub_sentence(s, alpha)}")
         return _out("inconclusive", s, summary, reasons, "controls unrelated to both the reference "
                     "and the suspect (not the suspect's base model or siblings)")
     need = _probes_needed(s.t_distill, s.n_distill_probes, alpha)
@@ -191,7 +211,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
     if power_shown:
         hub = _hub_sentence(s, alpha)
         summary = (f"Compared {what}. The suspect is not the reference and is not significantly "
-                   f"closer to it than to the controls ({eff}; p = {fmt_p(s.p_distill)}), while "
+                   f"closer to it than to the controls ({eff}; p = {fmt_p(s.p_deciding)}), while "
                    f"the tests told models apart at this budget.{hub}{lean}")
         return _out("independent", s, summary, reasons,
                     f"about {need} probes for 80 % power at the observed effect" if need else None)
@@ -199,7 +219,7 @@ def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:
             else "more samples per probe: the equality test did not tell every control from the reference")
     summary = (f"Compared {what}. The suspect is not the reference, but the data cannot tell "
                f"whether it is closer to the reference than the controls ({eff}; p = "
-               f"{fmt_p(s.p_distill)}), and the tests did not separate every control from the "
+               f"{fmt_p(s.p_deciding)}), and the tests did not separate every control from the "
                f"reference at this budget. Collect more data.")
     return _out("inconclusive", s, summary, reasons, more)
 
@@ -291,6 +311,6 @@ def _single(s: TestSummary, alpha: float, what: str) -> dict[str, Any]:
 
 def _out(label: str, s: TestSummary, summary: str, reasons: list[str],
          more: str | None) -> dict[str, Any]:
-    p = s.p_distill if s.n_controls and s.p_distill is not None else s.p_eq
+    p = s.p_deciding if s.n_controls and s.p_deciding is not None else s.p_eq
     return {"label": label, "p_value": p, "p_value_equality": s.p_eq, "summary": summary,
             "reasons": reasons, "more_data_needed": more}

@@ -17,6 +17,8 @@ from ._metrics import (brier_score, choose_thresholds, expected_calibration_erro
                        reliability_bins, summarize)
 from ._pairs import (LABELS, excluded_controls, organism_sources, pair_id, read_pairs,
                      related_models, stable_int, unrelated_organisms)
+from ._evaluation import LR_THRESHOLD, PROPOSITIONS, evaluate
+from ._relations import lineage_of, read_lineage_file, relation, validate_lineage
 from ._reliability import render_reliability, write_reliability
 from ._segments import DEFAULT_FEATURES, SEGMENT_TEXT, segment_of
 
@@ -28,5 +30,6 @@ __all__ = [
     "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
     "pair_id", "posterior", "read_pairs", "related_models", "reliability_bins",
     "render_reliability", "run_benchmark", "segment_of", "select_segment", "stable_int",
-    "summarize", "unrelated_organisms", "write_reliability",
+    "summarize", "unrelated_organisms", "write_reliability", "LR_THRESHOLD", "PROPOSITIONS",
+    "evaluate", "lineage_of", "read_lineage_file", "relation", "validate_lineage",
 ]

@@ -2,9 +2,9 @@
 
 A calibration map is versioned data (``fingerprint/data/calibration-*.json`` or a file made by
 ``fingerprint calibrate``): a logistic model on a few well-understood evidence statistics,
-fitted on pairs of known lineage, with its out-of-sample error.  The map gives P(distilled)
-at the calibration set's base rate; the likelihood ratio it implies lets a user restate the
-probability under their own prior (Bayes' rule on the odds).
+fitted on pairs of known lineage, with its out-of-sample error and its held-out validation
+scores.  The map's score orders runs; the likelihood ratio a report states is read off the
+validation scores (:mod:`._evaluation`), and the posterior only at a stated prior.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
-from ..analysis import Analysis, Calibrated, CalibrationInfo, Evidence, Verdict, final_verdict
+from ..analysis import (Analysis, Calibrated, CalibrationInfo, Evaluation, Evidence, Flag, Verdict,
+                        final_verdict)
 from ..errors import CalibrationError
-from ._metrics import label_for
+from ._evaluation import LR_THRESHOLD, evaluate, posterior
+from ._flags import (beyond_validation, clipped_features, design_flags, in_calibration_set,
+                     lineage_flags)
+from ._relations import relation
 from ._segments import SEGMENT_TEXT, segment_of
 
 DEFAULT_CALIBRATION = Path(__file__).resolve().parents[1] / "data" / "calibration-v1.json"
@@ -40,10 +43,6 @@ def load_calibration(path: str | Path | None = None) -> tuple[dict[str, Any], st
             raise CalibrationError(f"calibration file {file} lacks '{key}'; regenerate it with "
                                    "`fingerprint calibrate`")
     return data, hashlib.sha256(raw).hexdigest(), file.name
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
 
 
 def _sigmoid(x: float) -> float:
@@ -73,14 +72,6 @@ def calibrated_log_odds(evidence: dict[str, Any], cmap: dict[str, Any]) -> float
         lo, hi = cmap.get("clip", {}).get(name, [-math.inf, math.inf])
         total += float(cmap["coefficients"][name]) * min(max(x, lo), hi)
     return total
-
-
-def posterior(likelihood_ratio: float, prior: float) -> float:
-    """Bayes' rule on the odds: posterior odds = likelihood ratio × prior odds."""
-    if not 0 < prior < 1:
-        raise CalibrationError("a prior must lie strictly between 0 and 1")
-    odds = likelihood_ratio * prior / (1.0 - prior)
-    return odds / (1.0 + odds) if math.isfinite(odds) else 1.0
 
 
 def _metrics_digest(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -138,21 +129,35 @@ def _panel_note(cmap: dict[str, Any], evidence: dict[str, Any]) -> str | None:
             "(add controls, or calibrate on panels like yours with `fingerprint calibrate`)")
 
 
+def _design_text(cmap: dict[str, Any], evidence: dict[str, Any]) -> str:
+    seg = cmap.get("segment") or segment_of(evidence)
+    trained_on = cmap.get("trained_on")
+    what = trained_on.get("description") if isinstance(trained_on, dict) else trained_on
+    panels = trained_on.get("controls_per_case") if isinstance(trained_on, dict) else None
+    text = f"{SEGMENT_TEXT.get(seg, seg)}: {what}"
+    if panels:
+        text += (f"; {panels[0]} controls per case" if panels[0] == panels[1]
+                 else f"; {panels[0]}–{panels[1]} controls per case")
+    return text
+
+
 def apply_calibration(evidence: Evidence | dict[str, Any], *,
                       calibration_file: str | None = None, prior: float | None = None,
-                      has_controls: bool = True) -> Calibrated:
-    """What the map says about this evidence: the probability at the stated prior, the
-    likelihood ratio, and the label the calibrated thresholds give."""
+                      has_controls: bool = True, models: Sequence[str] = (),
+                      lineage_facts: dict[str, Any] | None = None) -> Calibrated:
+    """What the map and its validation cases say about this evidence: the map's score, the
+    likelihood ratio for Hp against Hd1 with its bounds and error rates, the posterior at the
+    stated prior (an even prior unless ``prior`` is given), and the flags.
+
+    ``models`` are the specs of the reference, the suspect and the controls, in that order;
+    with ``lineage_facts`` (a validated ``--lineage`` file) they give the lineage relation."""
     if isinstance(evidence, Evidence):
         evidence = evidence.as_dict()
+    if prior is not None and not 0 < prior < 1:
+        raise CalibrationError("a prior must lie strictly between 0 and 1")
     full, sha, name = load_calibration(calibration_file)
     cmap = select_segment(full, evidence)
-    base_rate = float(cmap["base_rate"])
-    eta = calibrated_log_odds(evidence, cmap)
-    p_base = _sigmoid(eta)
-    log_lr = eta - _logit(base_rate)
-    lr = math.exp(min(log_lr, 700.0))
-    used_prior = base_rate if prior is None else float(prior)
+    p_base = _sigmoid(calibrated_log_odds(evidence, cmap))
     error = _headline_error(cmap.get("metrics"))
     info = CalibrationInfo(
         name=full.get("name", name), version=full["version"], file=name,
@@ -168,30 +173,42 @@ def apply_calibration(evidence: Evidence | dict[str, Any], *,
         notes.append(f"this calibration was fitted on {SEGMENT_TEXT[fitted_on]} "
                      f"only; this run is one of {SEGMENT_TEXT[segment_of(evidence)]}")
     notes.append(_panel_note(cmap, evidence))
-    out = Calibrated(
-        probability=posterior(lr, used_prior), probability_at_base_rate=p_base,
-        likelihood_ratio=lr, log10_likelihood_ratio=log_lr / math.log(10), prior=used_prior,
-        prior_source="calibration base rate" if prior is None else "user (--prior)",
-        calibration=info, label_from_calibration=label_for(p_base, cmap.get("thresholds")),
-        missing_evidence=tuple(missing_features(evidence, cmap)),
-        calibration_note="; ".join(n for n in notes if n) or None)
-    if not has_controls:
-        # Without controls there is no distillation evidence: the likelihood ratio is 1 and
-        # the probability stays at the prior.
-        out = replace(out, probability=used_prior, probability_at_base_rate=base_rate,
-                      likelihood_ratio=1.0, log10_likelihood_ratio=0.0,
-                      probability_note="no control models: there is no distillation test, so "
-                                       "the probability is only the prior; only the "
-                                       "same-model question was tested",
-                      label_from_calibration="inconclusive")
-    return out
+    note = "; ".join(n for n in notes if n) or None
+    lineage = relation(models[0], models[1], models[2:], lineage_facts) if len(models) >= 2 else None
+    flags = [*clipped_features(evidence, cmap), *beyond_validation(p_base, cmap),
+             *in_calibration_set(models, cmap), *design_flags(evidence, cmap),
+             *lineage_flags(lineage)]
+    if note:
+        flags.append(Flag("calibration_design", note))
+    evaluation = evaluate(p_base, cmap, prior=prior, design=_design_text(cmap, evidence),
+                          flags=flags if has_controls else lineage_flags(lineage),
+                          lineage=lineage, has_controls=has_controls)
+    lower, upper = evaluation.likelihood_ratio_lower, evaluation.likelihood_ratio_upper
+    label = ("distilled" if lower >= LR_THRESHOLD else
+             "independent" if upper is not None and upper < 1.0 else "inconclusive")
+    return Calibrated(
+        probability=evaluation.posterior, probability_at_base_rate=p_base,
+        likelihood_ratio=evaluation.likelihood_ratio,
+        log10_likelihood_ratio=evaluation.log10_likelihood_ratio, prior=evaluation.prior,
+        prior_source=evaluation.prior_source, calibration=info,
+        label_from_calibration=label if has_controls else "inconclusive",
+        missing_evidence=tuple(missing_features(evidence, cmap)), calibration_note=note,
+        probability_note=None if has_controls else (
+            "no control models: there is no distillation test, so the likelihood ratio is 1 "
+            "and the probability is only the prior; only the same-model question was tested"),
+        evaluation=evaluation)
 
 
 def calibrated_verdict(analysis: Analysis, *, has_controls: bool,
-                       calibration_file: str | None = None,
-                       prior: float | None = None) -> Verdict:
-    """The verdict a report states: the analysis' test-based verdict and the calibrated
-    probability, combined into the final label (the one place this sequence is written)."""
+                       calibration_file: str | None = None, prior: float | None = None,
+                       models: Sequence[str] = (),
+                       lineage_facts: dict[str, Any] | None = None
+                       ) -> tuple[Verdict, Evaluation | None]:
+    """The verdict a report states and the evaluation behind it: the analysis' test-based
+    verdict and the calibrated evaluation, combined into the final label (the one place this
+    sequence is written)."""
     calibrated = apply_calibration(analysis.result.evidence, calibration_file=calibration_file,
-                                   prior=prior, has_controls=has_controls)
-    return final_verdict(analysis.test_verdict, calibrated, has_controls=has_controls)
+                                   prior=prior, has_controls=has_controls, models=models,
+                                   lineage_facts=lineage_facts)
+    return (final_verdict(analysis.test_verdict, calibrated, has_controls=has_controls),
+            calibrated.evaluation)

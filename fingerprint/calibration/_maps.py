@@ -7,8 +7,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import CalibrationError
 from . import _metrics as cm
 from ._fit import DEFAULT_RIDGE, Case, cross_validated, feature_matrix, fit_map
+from ..stats.roc import roc_auc
 from ._metrics import choose_thresholds, label_for
 from ._segments import SEGMENT_FIELDS, SEGMENT_TEXT, segment_of
 
@@ -23,6 +25,17 @@ def _by_kind(cases: Sequence[Case], p: np.ndarray, thresholds: dict[str, Any]) -
                      "mean_probability": float(np.mean(p[idx])),
                      "called_distilled": labels.count("distilled"),
                      "called_independent": labels.count("independent")}
+    return out
+
+
+def _design(cases: Sequence[Case]) -> dict[str, list[float]]:
+    """The range of prompts, controls and answers per probe over the fitted cases."""
+    out = {}
+    for key in ("n_probes", "n_controls", "samples_per_probe"):
+        values = [c.evidence.get(key) for c in cases]
+        values = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if values:
+            out[key] = [min(values), max(values)]
     return out
 
 
@@ -88,11 +101,22 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
                                           "label": {1: "distilled", 0: "not distilled"}.get(
                                               c.label, "same model (not fitted)"), "cases": 0})
         entry["cases"] += 1
+    lineage = [c for c in held if c.kind == "shared_lineage"]
+    held = [c for c in held if c.kind != "shared_lineage"]
     same = {}
     if held:
         p_same = final.probability(feature_matrix(held, features))
         same = {"cases": len(held), "pairs": len({c.pair for c in held}),
                 "mean_probability": float(p_same.mean()), "min_probability": float(p_same.min())}
+    shared = {}
+    if lineage:
+        # pairs that share a developer, base or data without distillation (Hd2): scored, not
+        # fitted; how well the map tells teacher -> student from them (0.5 = not at all)
+        p_shared = final.probability(feature_matrix(lineage, features))
+        shared = {"cases": len(lineage), "pairs": len({c.pair for c in lineage}),
+                  "mean_probability": float(p_shared.mean()),
+                  "auc_teacher_student_vs_shared_lineage": roc_auc(oos[y == 1].tolist(),
+                                                                   p_shared.tolist())}
     panels = [c.evidence.get("n_controls") for c in fit_cases]
     panels = [int(k) for k in panels if isinstance(k, (int, float)) and not isinstance(k, bool)]
     cmap: dict[str, Any] = {
@@ -108,9 +132,12 @@ def build_map(cases: Sequence[Case], features: Sequence[str], *, name: str, vers
                        "list": sorted(pairs.values(), key=lambda e: (e["source"], e["pair"])),
                        # control-panel sizes of the fitted cases: a run with a smaller panel
                        # gets a calibration_note (its statistics are noisier than the map's)
-                       "controls_per_case": [min(panels), max(panels)] if panels else None},
+                       "controls_per_case": [min(panels), max(panels)] if panels else None,
+                       # the validated design: runs outside it get a flag (calibration._flags)
+                       "design": _design(fit_cases)},
         "metrics": {"scheme": scheme, "overall": cm.summarize(oos, y), "by_source": by_source,
-                    "by_kind": _by_kind(fit_cases, oos, thresholds), "same_model": same},
+                    "by_kind": _by_kind(fit_cases, oos, thresholds), "same_model": same,
+                    **({"shared_lineage": shared} if shared else {})},
         "thresholds": thresholds,
         "held_out": [[c.pair, int(c.label), round(float(q), 6)] for c, q in zip(fit_cases, oos)],
     }
@@ -169,6 +196,11 @@ def _format_one(cmap: dict[str, Any]) -> str:
     lines.append("by kind: " + "; ".join(
         f"{k} P̄={v['mean_probability']:.2f} ({v['called_distilled']}/{v['cases']} distilled)"
         for k, v in m["by_kind"].items()))
+    if m.get("shared_lineage"):
+        sl = m["shared_lineage"]
+        lines.append(f"shared-lineage pairs (not fitted): mean P {sl['mean_probability']:.2f} over "
+                     f"{sl['cases']} cases; AUC teacher→student vs shared lineage "
+                     f"{sl['auc_teacher_student_vs_shared_lineage']:.3f}")
     if m.get("same_model"):
         lines.append(f"same-model pairs (not fitted): mean P {m['same_model']['mean_probability']:.2f}"
                      f" over {m['same_model']['cases']} cases")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import run as runfolder
+from ..calibration import read_lineage_file
 from ..collect import DEFAULT_SAMPLES
 from ..collect.runner import Target, collect, raise_if_short
 from ..collect.store import Store
@@ -21,7 +22,7 @@ from ..features.embed import DEFAULT_EMBEDDER, embedder_for
 from ..models.registry import get_provider
 from ..models.replay import split_replay_model
 from ..models.spec import ModelSpec, parse_spec
-from ..run import CALIBRATION_COPY, COLLECTION_FILE, Report
+from ..run import CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, Report
 from ..suite import Suite, load_suite
 from ._report import build_report, write_report
 
@@ -38,6 +39,7 @@ class RunRequest:
     store_path: str | None = None
     calibration: str | None = None
     prior: float | None = None
+    lineage: str | None = None  # a --lineage case file (docs/report.md#lineage)
     embedder: str | None = None  # features.embed.embedder_for name; None = the default
     command: str = ""
     progress: bool = True
@@ -138,6 +140,7 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
 
 def compare(request: RunRequest) -> Report:
     embedder_for(request.embedder)  # an unknown name or a missing key fails before sampling
+    lineage = read_lineage_file(request.lineage) if request.lineage else None  # likewise
     collect_run(request)
     calibration = None
     if request.calibration:
@@ -148,6 +151,11 @@ def compare(request: RunRequest) -> Report:
                                    "make one with `fingerprint calibrate`")
         shutil.copyfile(src, request.out / CALIBRATION_COPY)  # byte for byte: the hash must match
         calibration = str(request.out / CALIBRATION_COPY)
+    lineage_copy = request.out / LINEAGE_FILE
+    if lineage is not None:
+        runfolder.write_json(lineage_copy, lineage)
+    elif lineage_copy.exists():
+        lineage_copy.unlink()  # facts of an earlier run must not decide this one
     report = build_report(request.out, request.command, calibration=calibration,
                           prior=request.prior, calibration_source=request.calibration)
     write_report(request.out, report)

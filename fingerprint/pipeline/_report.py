@@ -61,6 +61,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
         evidence_files={name: runfolder.sha256_file(run_dir / name) for name in
                         (runfolder.RESPONSES_FILE, runfolder.SUITE_FILE, runfolder.RUN_FILE)},
         analysis=fresh.analysis, probes=fresh.probes, verdict=fresh.verdict,
+        evaluation=fresh.evaluation,
         analysis_options=AnalysisOptions(calibration=calibration and Path(calibration).name,
                                          calibration_source=calibration_source, prior=prior),
         manifest_note=MANIFEST_NOTE)

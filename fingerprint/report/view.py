@@ -13,6 +13,7 @@ from ..analysis import DistillationTest, LineageTest, SampleCounts, TestResults
 from ..analysis import fmt_p as format_p
 from ..run import Report
 from .escape import clip, one_line
+from .evaluation_view import evaluation_view
 from .limits import derive_limitations
 from .plots import plan_plots
 
@@ -22,6 +23,12 @@ VERDICTS = {
     "independent": ("Independent",
                     "No evidence that the suspect was trained on the reference's outputs."),
     "same_model": ("Same model", "The suspect appears to serve the reference model itself."),
+    "related": ("Related",
+                "A training link is found, but the two models share a lineage, so training on "
+                "the reference's outputs is not separated from that shared origin."),
+    "not_same_model": ("Not the same model — no distillation test without controls",
+                       "The suspect is not the reference; whether it was trained on the "
+                       "reference's outputs was not tested (add control models)."),
     "inconclusive": ("Inconclusive",
                      "The evidence does not settle whether the suspect was trained on the "
                      "reference's outputs."),
@@ -32,6 +39,10 @@ CAVEATS = {
                  "as good as its calibration.",
     "independent": "Absence of evidence is not evidence of absence: distillation on little data, or "
                    "on tasks these probes do not cover, can go undetected.",
+    "related": "Shared developers, base weights or training data can produce resemblance without "
+               "any training on the reference's outputs; case information must separate the two.",
+    "not_same_model": "'Not the same model' is not 'independent': a model trained only on the "
+                      "reference's outputs also reads this way without controls.",
     "same_model": "Matching answer distributions show the suspect serves the reference or an exact "
                   "copy of it; they cannot tell reselling from copied weights.",
     "inconclusive": "More probes, more samples per probe or more control models may settle the "
@@ -121,10 +132,21 @@ def _summary(report: Report) -> dict[str, Any]:
                  f"measured calibration error (ECE) {fmt_num(cal.ece, 2)}, "
                  f"Brier score {fmt_num(cal.brier, 2)}.")
     p_dist = dist.p_value if dist.p_value is not None else verdict.p_value
+    clustered = getattr(dist, "p_value_clustered", None)
+    cauchy = getattr(dist, "cauchy_p_value", None)
     if controls and p_dist is not None:
-        p_text = (f"p = {fmt_p(p_dist)} against the panel of {len(controls)} control model"
+        test_name = "lineage rank test" if dist is report.analysis.tests.distillation_lineage \
+            else "relative test"
+        p_text = (f"{test_name}: p = {fmt_p(clustered if clustered is not None else p_dist)} "
+                  f"against the panel of {len(controls)} control model"
                   f"{'s' if len(controls) != 1 else ''} (null hypothesis: the "
-                  "suspect is no closer to the reference than independent models are).")
+                  "suspect is no closer to the reference than independent models are)"
+                  + (f", with probes clustered by family ({dist.n_clusters} families, each "
+                     f"counted once; this p decides); {fmt_p(p_dist)} if the probes were "
+                     "independent draws" if clustered is not None else "")
+                  + (f"; dependence-robust cross-check (Cauchy combination of per-probe p, "
+                     f"truncated at 0.99): {fmt_p(cauchy)}" if cauchy is not None else "")
+                  + ".")
     elif not controls:
         p_text = ("No control models were given, so the distillation test could not be run; only "
                   "whether the suspect is the reference itself was tested.")
@@ -142,6 +164,7 @@ def _summary(report: Report) -> dict[str, Any]:
         "caveat": CAVEATS.get(label, CAVEATS["inconclusive"]),
         "likelihood_ratio": fmt_num(verdict.likelihood_ratio),
         "prior": fmt_pct(verdict.prior),
+        "evaluation": evaluation_view(report.evaluation, label),
     }
 
 

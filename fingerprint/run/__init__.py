@@ -8,7 +8,7 @@ verdict from these files alone; :func:`verify` checks the hashes and the recompu
 """
 
 from ._environment import environment_info, git_revision, tool_info
-from ._folder import (CALIBRATION_COPY, COLLECTION_FILE, REPORT_FILE, RESPONSES_FILE, RUN_FILE,
+from ._folder import (CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, REPORT_FILE, RESPONSES_FILE, RUN_FILE,
                       SUITE_FILE, prepare, read_json, read_responses, read_suite, run_id,
                       write_json, write_responses, write_suite, write_text)
 from ._manifest import MANIFEST_FILE, check_manifest, sha256_file, write_manifest
@@ -18,7 +18,7 @@ from ._report_file import (SCHEMA_VERSION, AnalysisOptions, Collection, ModelEnt
                            write_report_json)
 from ._verify import verify
 
-__all__ = ["AnalysisOptions", "CALIBRATION_COPY", "COLLECTION_FILE", "Collection",
+__all__ = ["AnalysisOptions", "CALIBRATION_COPY", "COLLECTION_FILE", "Collection", "LINEAGE_FILE",
            "MANIFEST_FILE", "ModelEntry", "Models", "REPORT_FILE", "RESPONSES_FILE", "RUN_FILE",
            "Recomputed", "Report", "RunData", "SCHEMA_VERSION", "SUITE_FILE", "Served",
            "SuiteInfo", "ToolInfo", "analyze_run", "check_manifest", "environment_info",

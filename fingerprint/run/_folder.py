@@ -24,6 +24,7 @@ SUITE_FILE = "suite.json"
 REPORT_FILE = "report.json"
 COLLECTION_FILE = "collection.json"
 CALIBRATION_COPY = "calibration.json"
+LINEAGE_FILE = "lineage.json"  # the validated facts of --lineage FILE (docs/report.md#lineage)
 
 
 def run_id(config: dict[str, Any]) -> str:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis import Analysis, AnalysisResult, ProbeRow, ResponseSet, Verdict, analyze
-from ..calibration import calibrated_verdict
+from ..analysis import (Analysis, AnalysisResult, Evaluation, ProbeRow, ResponseSet, Verdict,
+                        analyze)
+from ..calibration import calibrated_verdict, validate_lineage
 from ..features.embed import embedder_for
 from ..suite import Suite
-from ._folder import RESPONSES_FILE, RUN_FILE, SUITE_FILE, read_json, read_responses, read_suite
+from ._folder import (LINEAGE_FILE, RESPONSES_FILE, RUN_FILE, SUITE_FILE, read_json,
+                      read_responses, read_suite)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,12 @@ class RunData:
     run: dict[str, Any]
     suite: Suite
     rows: list[dict[str, Any]]
+    lineage: dict[str, Any] | None = None  # the run's --lineage facts, if any
+
+    @property
+    def specs(self) -> list[str]:
+        """The model specs in report order: reference, suspect, controls."""
+        return [spec["spec"] for _, spec in self.run["config"]["models"]]
 
     @property
     def has_controls(self) -> bool:
@@ -36,11 +44,14 @@ class Recomputed:
     analysis: AnalysisResult
     probes: tuple[ProbeRow, ...]
     verdict: Verdict
+    evaluation: Evaluation | None
 
 
 def read_run(run_dir: Path) -> RunData:
     return RunData(run=read_json(run_dir / RUN_FILE), suite=read_suite(run_dir / SUITE_FILE),
-                   rows=read_responses(run_dir / RESPONSES_FILE))
+                   rows=read_responses(run_dir / RESPONSES_FILE),
+                   lineage=read_json(run_dir / LINEAGE_FILE)
+                   if (run_dir / LINEAGE_FILE).is_file() else None)
 
 
 def analyze_run(run_dir: Path) -> tuple[RunData, Analysis]:
@@ -66,7 +77,8 @@ def recompute(run_dir: Path, *, calibration: str | None = None,
               prior: float | None = None) -> Recomputed:
     """Redo analysis, calibration and verdict from the run folder alone."""
     data, analysis = analyze_run(run_dir)
-    verdict = calibrated_verdict(analysis, has_controls=data.has_controls,
-                                 calibration_file=calibration, prior=prior)
+    verdict, evaluation = calibrated_verdict(
+        analysis, has_controls=data.has_controls, calibration_file=calibration, prior=prior,
+        models=data.specs, lineage_facts=validate_lineage(data.lineage) if data.lineage else None)
     return Recomputed(data=data, analysis=analysis.result, probes=analysis.probes,
-                      verdict=verdict)
+                      verdict=verdict, evaluation=evaluation)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .._records import from_json, optional, to_json
-from ..analysis import AnalysisResult, ProbeRow, Verdict
+from ..analysis import AnalysisResult, Evaluation, ProbeRow, Verdict
 from ..errors import RunFolderError, SchemaError
 from ._folder import write_json
 
-SCHEMA_VERSION = "1.0"
-SUPPORTED_SCHEMAS = (SCHEMA_VERSION,)
+SCHEMA_VERSION = "1.1"  # 1.1: evaluation; verdict.probability is the posterior at a stated prior
+SUPPORTED_SCHEMAS = ("1.0", SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ class Report:
     verdict: Verdict
     analysis_options: AnalysisOptions
     manifest_note: str | None = optional()
+    evaluation: Evaluation | None = optional()
 
 
 def report_from_json(data: Any, where: str = "report.json") -> Report:

@@ -2,6 +2,7 @@
 p-value combination, multiple testing and bootstrap intervals.  See docs/statistics.md."""
 
 from .bootstrap import mean_ci, percentile_ci, relative_replicates
+from .cluster import ClusterResult, cluster_sign_flip_test
 from .categorical import CategoricalResult, categorical_test, clopper_pearson, rate
 from .combine import benjamini_hochberg, cauchy_combination, holm
 from .mmd import MMDResult, mmd2_unbiased, mmd_test, rbf_from_linear
@@ -10,7 +11,7 @@ from .relative import (PanelResult, PooledResult, RelativeResult, panel_test,
                        suspect_centred_statistic)
 from .single_sample import single_sample_differences, suspect_centred_differences
 
-__all__ = ["CategoricalResult", "MMDResult", "PanelResult", "PooledResult", "RelativeResult",
+__all__ = ["CategoricalResult", "ClusterResult", "cluster_sign_flip_test", "MMDResult", "PanelResult", "PooledResult", "RelativeResult",
            "benjamini_hochberg", "categorical_test", "cauchy_combination", "clopper_pearson",
            "holm", "mean_ci", "mmd2_unbiased", "mmd_test", "panel_test", "percentile_ci",
            "pooled_relative_test", "rate", "rbf_from_linear", "relative_replicates",

@@ -21,10 +21,21 @@ def _check_p(p: np.ndarray | list[float]) -> np.ndarray:
     return p
 
 
-def cauchy_combination(p: np.ndarray | list[float], weights: np.ndarray | None = None) -> float:
+def cauchy_combination(p: np.ndarray | list[float], weights: np.ndarray | None = None, *,
+                       truncate: float | None = None) -> float:
     """Cauchy combination test: ``T = Σ w_i tan((0.5 − p_i)π)``, ``p = 1/2 − arctan(T)/π``
-    (weights sum to one; equal by default)."""
+    (weights sum to one; equal by default).
+
+    A p-value of exactly 1 sends its term to −∞ and the combination to 1 whatever the other
+    p-values say.  ``truncate`` (e.g. 0.99) caps every p-value there first, so that a few
+    probes pointing firmly away cannot make the cross-check degenerate; this lowers the
+    combined p a little when some p-values exceed the cap, so a truncated value is a
+    cross-check, never a decision."""
     p = _check_p(p)
+    if truncate is not None:
+        if not 0.5 < truncate < 1:
+            raise ValueError("truncate must lie in (0.5, 1)")
+        p = np.minimum(p, truncate)
     w = np.full(p.size, 1.0 / p.size) if weights is None else np.asarray(weights, float).ravel()
     if w.shape != p.shape or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("weights must be non-negative, one per p-value, not all zero")

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from fakes.verdicts import calibrated as _calibrated
 from fingerprint._records import to_json
-from fingerprint.analysis import (Calibrated, CalibrationInfo, ResponseSet, final_verdict)
+from fingerprint.analysis import ResponseSet, final_verdict
 from fingerprint.analysis import analyze as analyze_typed
 from fingerprint.stats import single_sample
 from fingerprint.suite import Probe
@@ -27,7 +28,7 @@ def _probe(i, kind="free_text", family=None):
     answer = {"type": kind}
     if kind == "choice":
         answer = {"type": "choice", "kind": "number", "min": 0, "max": 100}
-    return Probe(id=f"p{i}", family=family or f"fam{i % 3}", version=1, rationale="test",
+    return Probe(id=f"p{i}", family=family or f"fam{i % 6}", version=1, rationale="test",
                  messages=({"role": "user", "content": f"question {i}"},), answer=answer)
 
 
@@ -88,13 +89,13 @@ def test_without_controls_only_equality_is_tested():
     base = synthetic(3, suspect="independent", n_controls=1)
     data = ResponseSet(base.probes, base.reference, base.suspect, (), ())
     out = analyze(data, seed=1)
-    assert out["verdict"]["label"] == "independent"
+    assert out["verdict"]["label"] == "not_same_model"
     assert "no distillation verdict" in out["verdict"]["summary"].lower()
     assert out["verdict"]["p_value"] == out["verdict"]["p_value_equality"]
     same = ResponseSet(base.probes, base.reference,
                        synthetic(3, suspect="same", n_controls=1).suspect, (), ())
     out = analyze(same, seed=1)
-    assert out["verdict"]["label"] in ("same_model", "independent")
+    assert out["verdict"]["label"] in ("same_model", "not_same_model")
 
 
 def test_too_little_data_is_inconclusive_and_says_what_is_needed():
@@ -296,47 +297,36 @@ def test_null_calibration_of_the_equality_test_small():
     assert lo <= np.sum(ps <= 0.05) <= hi
 
 
-def _calibrated(p, t_dist=0.5, t_ind=0.05, thresholds=True):
-    th = ({"distilled": {"probability": t_dist}, "independent": {"probability": t_ind}}
-          if thresholds else None)
-    info = CalibrationInfo(name="test", version="1", file="test.json", segment=None, sha256="0",
-                           trained_on=None, ece=None, ece_bins=None, bin_counts=None, brier=None,
-                           cv_scheme=None, metrics=None, thresholds=th, plain_summary=None)
-    return Calibrated(probability=p, probability_at_base_rate=p, likelihood_ratio=1.0,
-                      log10_likelihood_ratio=0.0, prior=0.5, prior_source="test",
-                      calibration=info, label_from_calibration=None, missing_evidence=())
-
-
-def test_final_label_combines_test_and_calibration():
+def test_final_label_combines_test_and_likelihood_ratio():
     student = analyze_typed(synthetic(1, suspect="student"), seed=7).test_verdict
     indep = analyze_typed(synthetic(1, suspect="independent"), seed=7).test_verdict
     same = analyze_typed(synthetic(1, suspect="same"), seed=7).test_verdict
     assert (student.label, indep.label, same.label) == ("distilled", "independent", "same_model")
-    # agreement keeps the test's label and summary
-    out = final_verdict(student, _calibrated(0.9), has_controls=True)
-    assert out.label == "distilled" and out.summary == student.summary
-    assert final_verdict(indep, _calibrated(0.01), has_controls=True).label == "independent"
-    # the test rejects, the calibrated probability is below the distilled threshold
-    out = final_verdict(student, _calibrated(0.3), has_controls=True)
+    # agreement keeps the test's label and its summary, then states the weight of evidence
+    out = final_verdict(student, _calibrated(50, 13), has_controls=True)
+    assert out.label == "distilled" and out.summary.startswith(student.summary)
+    assert "conservatively at least 13" in out.summary
+    assert final_verdict(indep, _calibrated(0.1), has_controls=True).label == "independent"
+    # the test rejects, the LR's bound is below 10
+    out = final_verdict(student, _calibrated(21, 6), has_controls=True)
     assert out.label == "inconclusive" and "disagree" in out.summary
     assert out.more_data_needed and out.label_from_test == "distilled"
     assert "distilled" not in out.summary.split("so no verdict")[1]
-    # not rejected and below the distilled threshold: independent ("no evidence"), with a
-    # reason when the probability is above the stricter independent threshold
-    out = final_verdict(indep, _calibrated(0.2), has_controls=True)
+    # not rejected, LR above 1 but bound below 10: independent, and the reason says why
+    out = final_verdict(indep, _calibrated(3, 0.8), has_controls=True)
     assert out.label == "independent"
     assert any("absence of evidence" in r for r in out.reasons)
-    out = final_verdict(indep, _calibrated(0.8), has_controls=True)
+    out = final_verdict(indep, _calibrated(40, 12), has_controls=True)
     assert out.label == "inconclusive" and "disagree" in out.summary
     # same model comes from the equality test; no controls never gives distilled
-    assert final_verdict(same, _calibrated(0.0), has_controls=True).label == "same_model"
+    assert final_verdict(same, _calibrated(1.0), has_controls=True).label == "same_model"
     no_ctrl = replace(indep, label="independent")
-    assert final_verdict(no_ctrl, _calibrated(0.99), has_controls=False).label == "independent"
+    assert final_verdict(no_ctrl, _calibrated(1e4), has_controls=False).label == "not_same_model"
     # deterministic: the same inputs give the same verdict
-    assert final_verdict(indep, _calibrated(0.8), has_controls=True) == out
-    # a map without thresholds leaves the test's label
-    out = final_verdict(student, _calibrated(0.1, thresholds=False), has_controls=True)
-    assert out.label == "distilled" and "no thresholds" in out.reasons[-1]
+    assert final_verdict(indep, _calibrated(40, 12), has_controls=True) == out
+    # a calibration without validation cases leaves the test's label
+    out = final_verdict(student, _calibrated(1, evaluation=False), has_controls=True)
+    assert out.label == "distilled" and "validation cases" in out.reasons[-1]
 
 
 def test_final_label_with_the_shipped_calibration():

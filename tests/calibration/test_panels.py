@@ -116,7 +116,7 @@ def _summary(k: int):
 
 
 def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so():
-    from fingerprint.analysis import Calibrated, CalibrationInfo, final_verdict
+    from fingerprint.analysis import final_verdict
     from fingerprint.analysis._single import decide_lineage
 
     k = 60
@@ -125,14 +125,9 @@ def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so
     assert "ranks above 60 of the 60 controls" in top.summary
     mid = decide_lineage(_summary(k), z=1.2, p=9 / (k + 1), alpha=0.05)
     assert mid.label == "independent" and "8 of the 60 score as high or higher" in mid.summary
-    thresholds = {"distilled": {"probability": 0.86}, "independent": {"probability": 0.34}}
-    info = CalibrationInfo(name="t", version="1", file="t.json", segment=None, sha256="0",
-                           trained_on=None, ece=None, ece_bins=None, bin_counts=None, brier=None,
-                           cv_scheme=None, metrics=None, thresholds=thresholds,
-                           plain_summary=None)
-    cal = Calibrated(probability=0.95, probability_at_base_rate=0.95, likelihood_ratio=1.0,
-                     log10_likelihood_ratio=0.0, prior=0.5, prior_source="test",
-                     calibration=info, label_from_calibration=None, missing_evidence=())
+    from fakes.verdicts import calibrated
+
+    cal = calibrated(40.0, 12.0)  # the likelihood ratio and its bound clear the threshold
     agree = final_verdict(top, cal, has_controls=True)
     assert agree.label == "distilled"
     torn = final_verdict(mid, cal, has_controls=True)

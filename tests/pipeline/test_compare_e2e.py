@@ -57,6 +57,13 @@ def test_report_json_contract(quickstart):
     assert len(report["probes"]) == report["suite"]["probes"] >= 60
     assert all("p_value" in p and "id" in p for p in report["probes"])
     assert report["verdict"]["label"] in {"distilled", "independent", "same_model", "inconclusive"}
+    ev = report["evaluation"]
+    assert [p["id"] for p in ev["propositions"]] == ["Hp", "Hd1", "Hd2"]
+    assert {"likelihood_ratio", "likelihood_ratio_lower", "verbal_scale", "prior", "posterior",
+            "error_rates", "flags"} <= set(ev)
+    assert {"fpr", "fpr_ci", "tpr", "tpr_ci", "design"} <= set(ev["error_rates"])
+    assert ev["likelihood_ratio_lower"] <= ev["likelihood_ratio"]
+    assert report["verdict"]["probability"] == ev["posterior"] and ev["prior"] == 0.5
 
 
 def test_run_folder_and_manifest(quickstart):
@@ -126,11 +133,36 @@ def test_known_provenance_verdicts(tmp_path, suspect, controls, expected):
     assert compare(tmp_path / "run", *args)["verdict"]["label"] == expected
 
 
+def test_a_case_file_with_a_shared_lineage_turns_distilled_into_related(quickstart, tmp_path):
+    """--lineage: the same answers, a stated shared developer, and the label says 'related';
+    the facts travel in the run folder, so verify recomputes the same label."""
+    facts = tmp_path / "lineage.yaml"
+    facts.write_text("models:\n  zoo/teacher: {developer: One Lab}\n"
+                     "  zoo/student-100: {developer: One Lab}\n")
+    out = tmp_path / "related"
+    report = compare(out, "--ref", "zoo/teacher", "--suspect", "zoo/student-100", *CONTROLS,
+                     "--lineage", str(facts))
+    assert report["verdict"]["label"] == "related"
+    assert report["collection"]["requests_made"] == 0  # the quick start's stored answers
+    assert "developer: One Lab" in report["evaluation"]["lineage"]["shared"]
+    assert "shared_lineage" in [f["code"] for f in report["evaluation"]["flags"]]
+    assert main(["verify", str(out)]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models: [1, 2]\n")
+    assert main(["compare", "--ref", "zoo/teacher", "--suspect", "zoo/student-100", *CONTROLS,
+                 "--lineage", str(bad), "--out", str(tmp_path / "bad"), "--no-progress"]) == 2
+
+
 def test_without_controls_no_distillation_verdict(tmp_path):
     report = compare(tmp_path / "run", "--ref", "zoo/teacher", "--suspect", "zoo/student-100")
     v = report["verdict"]
-    assert v["label"] in {"same_model", "independent", "inconclusive"}
+    assert v["label"] in {"same_model", "not_same_model", "inconclusive"}
     assert "control" in v["summary"].lower()
+    if v["label"] == "not_same_model":
+        assert v["summary"].startswith("Not the same model — no distillation test without controls")
+    # no controls: nothing weighs Hp against Hd1, and the probability stays at the prior
+    assert report["evaluation"]["likelihood_ratio"] == 1.0
+    assert report["verdict"]["probability"] == report["evaluation"]["prior"] == 0.5
 
 
 def test_same_verdict_over_http(tmp_path, monkeypatch):

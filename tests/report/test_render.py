@@ -182,7 +182,12 @@ def test_first_screen_says_what_what_how_sure_and_where(sample_html: str) -> Non
     text = " ".join(_parse(banner).text)
     assert "Distilled" in text
     assert "zoo/student-100" in text and "zoo/teacher" in text
-    assert "99%" in text and "4.2e-11" in text and "0.036" in text
+    # the evaluative statement: propositions, LR with its bound and scale, measured error
+    # rates with intervals, the posterior at a stated prior, flags; the deciding p-value
+    for fact in ("Hp", "Hd1", "Hd2", "LR 50", "conservatively at least 13",
+                 "moderate support for Hp over Hd1", "0 of 72", "95 % CI 0%–5.0%",
+                 "98% at even prior", "1%", "10%", "⚑", "p = 0.0039", "4.2e-11"):
+        assert fact in text, fact
     assert "79 probes" in text and "3,950 answers" in text
     assert "Caveat" in text and "#evidence" in banner
 
@@ -192,7 +197,8 @@ def test_markdown_has_the_same_content(report: Report, tmp_path: Path) -> None:
     for heading in ("## 1. Summary", "## 2. Evidence by probe family", "### Exhibits", "## 3. Plots",
                     "## 4. Method", "## 5. Limitations of this run", "## 6. Reproducibility and chain of custody"):
         assert heading in md
-    for fact in ("VERDICT: DISTILLED", "99%", "p = 4.2e-11", report.models.suspect.served.system_fingerprints[0],
+    for fact in ("VERDICT: DISTILLED", "Likelihood ratio 50", "98% at even prior",
+                 "p = 0.0039", "4.2e-11", report.models.suspect.served.system_fingerprints[0],
                  report.suite.sha256, report.tool.git_revision, "fingerprint verify", "Seed:** 0",
                  report.collection.first_request, "matplotlib | "):
         assert fact in md, fact

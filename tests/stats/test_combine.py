@@ -53,3 +53,14 @@ def test_bootstrap_mean_ci_agrees_with_scipy():
                         rng=np.random.default_rng(4)).confidence_interval
     assert ours[0] == pytest.approx(ref.low, abs=0.12) and ours[1] == pytest.approx(ref.high, abs=0.12)
     assert percentile_ci(np.array([np.nan])) == (None, None)
+
+
+def test_truncated_cauchy_cannot_be_driven_to_one_by_a_few_p_values_of_one():
+    from fingerprint.stats import cauchy_combination
+
+    ps = [1e-4] * 76 + [1.0] * 3
+    assert cauchy_combination(ps) > 0.99  # the degenerate case the truncation removes
+    truncated = cauchy_combination(ps, truncate=0.99)
+    assert truncated < 0.01
+    # truncation changes nothing when no p-value exceeds the cap
+    assert cauchy_combination([0.2, 0.5, 0.9], truncate=0.99) == cauchy_combination([0.2, 0.5, 0.9])
