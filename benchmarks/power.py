@@ -131,9 +131,12 @@ def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], 
            "label_from_calibration": None, "probability": None,
            "p_distill": analysis.result.evidence.distill_p, "p_equality": test.p_value_equality}
     if calibration:  # exactly what compare reports (calibration.calibrated_verdict)
-        v = calibrated_verdict(analysis, has_controls=True, calibration_file=calibration)
+        v, ev = calibrated_verdict(analysis, has_controls=True, calibration_file=calibration)
         out.update(label=v.label, label_from_calibration=v.label_from_calibration,
-                   probability=v.probability_at_base_rate)
+                   probability=v.probability_at_base_rate,
+                   p_clustered=analysis.result.evidence.distill_p_clustered,
+                   likelihood_ratio=ev.likelihood_ratio if ev else None,
+                   likelihood_ratio_lower=ev.likelihood_ratio_lower if ev else None)
     return out
 
 

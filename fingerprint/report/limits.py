@@ -20,15 +20,20 @@ _STOP = {"chat", "instruct", "model", "base", "it", "latest", "preview", "mini",
 
 
 def model_family(spec: str) -> str:
-    """A coarse model-family token: the first alphabetic word of the model's last id segment.
+    """A coarse model-family token: the first alphabetic word of the model's name (after ``#``
+    for a replayed corpus model, else the last path segment).
 
     ``ollama/llama3.1:8b`` and ``openai-api/acme/llama-3.1-acme-8b`` both give ``llama``.
     """
-    model = spec.split("/", 1)[-1].rsplit("/", 1)[-1].lower()
-    for word in re.split(r"[^a-z]+", model):
+    model = spec.split("#", 1)[1] if "#" in spec else spec.split("/", 1)[-1].rsplit("/", 1)[-1]
+    for word in re.split(r"[^a-z]+", model.lower()):
         if len(word) >= 3 and word not in _STOP:
             return word
     return ""
+
+
+def _short(spec: str) -> str:
+    return one_line(spec.split("#", 1)[1] if "#" in spec else spec, 80)
 
 
 def _roles(report: Report) -> list[tuple[str, ModelEntry]]:
@@ -54,6 +59,28 @@ def _controls(report: Report) -> list[dict[str, str]]:
 
 
 def _relatives(report: Report) -> list[dict[str, str]]:
+    """Controls related to either model: from the lineage facts the evaluation recorded
+    (registry and case file), one limitation per relation; reports without them fall back to
+    a shared name family."""
+    lineage = report.evaluation.lineage if report.evaluation else None
+    if lineage is not None:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for rel in lineage.relatives_in_panel:
+            groups.setdefault((rel.relative_of, "; ".join(rel.shared)), []).append(rel.control)
+        out = []
+        for (of, shared), controls in sorted(groups.items(),
+                                             key=lambda g: (-g[0][1].count(";"), -len(g[1]))):
+            names = ", ".join(_short(c) for c in controls[:8]) + (
+                f" and {len(controls) - 8} more" if len(controls) > 8 else "")
+            effect = ("makes the test conservative: a real student can hide behind its own "
+                      "relatives" if of == "suspect" else "raises the bar: the reference's "
+                      "relatives resemble it for reasons other than distillation")
+            out.append({"title": f"Control{'s' if len(controls) > 1 else ''} related to the {of}",
+                        "text": f"{len(controls)} control{'s share' if len(controls) > 1 else ' shares'} "
+                                f"a lineage with the {of} ({one_line(shared, 200)}): {names}. This "
+                                f"{effect}; drop them (or list them in --lineage) to see the "
+                                "comparison against unrelated models only."})
+        return out
     out = []
     roles = dict(_roles(report))
     for role, m in _roles(report):
@@ -128,9 +155,22 @@ def _sampling(report: Report) -> list[dict[str, str]]:
     return out
 
 
+def _design(report: Report) -> list[dict[str, str]]:
+    """A run outside the design its likelihood ratio was validated on."""
+    ev = report.evaluation
+    flags = [f for f in (ev.flags if ev else ()) if f.code in ("design_outside_validation",
+                                                               "outside_validated_range",
+                                                               "clipped")]
+    if not flags:
+        return []
+    return [{"title": "Outside the validated design",
+             "text": " ".join(one_line(f.text, 400).rstrip(".") + "." for f in flags)
+             + " The likelihood ratio and error rates are those of the nearest validated cases."}]
+
+
 def derive_limitations(report: Report) -> list[dict[str, str]]:
     """The limitations of this run, each derived from recorded facts."""
     out: list[dict[str, str]] = []
-    for check in (_controls, _relatives, _served, _public_suite, _sampling):
+    for check in (_controls, _relatives, _served, _public_suite, _design, _sampling):
         out.extend(check(report))
     return out

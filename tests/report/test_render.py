@@ -207,19 +207,52 @@ def test_markdown_has_the_same_content(report: Report, tmp_path: Path) -> None:
 
 
 def test_limitations_are_derived_from_the_run(report: Report) -> None:
-    assert [d["title"] for d in derive_limitations(report)] == ["The probe suite is public"]
+    # the quick start's distill_t_min lies beyond the calibration's fitted range: said
+    assert [d["title"] for d in derive_limitations(report)] == ["The probe suite is public",
+                                                               "Outside the validated design"]
 
     def relatives_and_drift(r: dict) -> None:
         r["models"]["controls"][0]["spec"] = "zoo/student-100-sibling"
+        r["evaluation"]["lineage"]["relatives_in_panel"] = [
+            {"control": "zoo/student-100-sibling", "relative_of": "suspect",
+             "shared": ["developer: organism lab 3003"]}]
         served = r["models"]["suspect"]["served"]
         served["models"] = ["student-100", "student-100-v2"]
         served["system_fingerprints"] = ["fp_a", "fp_b"]
         r["collection"]["responses_reused"] = 12
 
     titles = [d["title"] for d in derive_limitations(edited(report, relatives_and_drift))]
-    assert titles == ["A control may share training data", "The served model changed during the run",
+    assert titles == ["Control related to the suspect", "The served model changed during the run",
                       "The serving backend changed during the run", "The probe suite is public",
-                      "Responses reused from an earlier collection"]
+                      "Outside the validated design", "Responses reused from an earlier collection"]
+
+
+def test_relatives_of_a_real_replay_come_from_the_lineage_facts(report: Report, shared_dir) -> None:
+    """text_davinci_003 -> alpaca-7b with every other AlpacaEval model as control: the
+    suspect's own variants are named as its relatives, grouped, and no false family warning
+    (the corpus path no longer reads as a model family)."""
+    from fingerprint._records import to_json
+    from fingerprint.calibration import relation
+
+    corpus = shared_dir / "corpora" / "alpaca_eval"
+    names = sorted(p.name for p in (corpus / "results").iterdir() if p.is_dir())
+    spec = lambda m: f"replay/{corpus}#{m}"  # noqa: E731
+    controls = [spec(m) for m in names if m not in ("text_davinci_003", "alpaca-7b")]
+    lineage = to_json(relation(spec("text_davinci_003"), spec("alpaca-7b"), controls))
+
+    def replay(r: dict) -> None:
+        r["evaluation"]["lineage"] = lineage
+        r["evaluation"]["flags"] = []
+        r["models"]["controls"] = [dict(r["models"]["controls"][0], spec=c) for c in controls]
+
+    found = derive_limitations(edited(report, replay))
+    assert len(found) <= 5
+    kin = next(d for d in found if "developer: Stanford" in d["text"])
+    assert kin["title"] == "Controls related to the suspect"
+    assert "alpaca-7b_concise" in kin["text"] and "alpaca-7b_verbose" in kin["text"]
+    assert any(d["title"] == "Controls related to the reference" and "gpt4" in d["text"]
+               for d in found)
+    assert not any("model family" in d["text"] for d in found)
 
 
 def test_limitations_for_a_thin_run(report: Report) -> None:
