@@ -24,6 +24,7 @@ from ..models._http import ATTEMPT_GATE
 from ..models.base import ChatRequest, Completion, Provider
 from ..suite import Probe
 from .budget import Budget, BudgetLimits
+from .failures import Failure, group_failures, incomplete_message, make_failure
 from .gate import Counters, JobGate
 from .limits import EndpointLimits, endpoint_limits
 from .store import Store, StoredSample, sample_key
@@ -66,7 +67,7 @@ class CollectionResult:
     requests_retried: int = 0
     requests_requeued: int = 0
     responses_reused: int = 0
-    failures: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
     budget: dict[str, Any] | None = None
     budget_stop: str | None = None  # the budget's one-line summary when it stopped sending
     interrupted: bool = False
@@ -76,6 +77,11 @@ class CollectionResult:
     def complete(self) -> bool:
         return self.samples_stored == self.samples_expected
 
+    @property
+    def failures(self) -> list[str]:
+        """One line per request that could not be completed."""
+        return [f.line() for f in self.failed]
+
     def to_json(self) -> dict[str, Any]:
         return {"samples_expected": self.samples_expected, "samples_stored": self.samples_stored,
                 "samples_new": self.samples_new, "requests_made": self.requests_made,
@@ -83,7 +89,9 @@ class CollectionResult:
                 "requests_requeued": self.requests_requeued,
                 "responses_reused": self.responses_reused,
                 "samples_missing": self.samples_expected - self.samples_stored,
-                "failures": list(self.failures), "budget": self.budget,
+                "failures": self.failures,
+                "failure_causes": [c.to_json() for c in group_failures(self.failed)],
+                "budget": self.budget,
                 "stopped_by_budget": self.budget_stop is not None,
                 "interrupted": self.interrupted}
 
@@ -169,6 +177,10 @@ class _Run:
             gate.release()
         return completions
 
+    def failed(self, job: _Job, message: str) -> None:
+        self.result.failed.append(make_failure(job.target.provider.spec.raw, job.probe.id,
+                                               message, len(job.indices)))
+
     def store_job(self, job: _Job, completions: list[Completion]) -> None:
         provider = job.target.provider
         ident = provider.identity
@@ -244,7 +256,6 @@ class _Lane:
             if item is None:
                 return
             job, requeues = item
-            label = f"{job.target.provider.spec.raw} probe {job.probe.id}"
             if run.stopped:
                 self._finish()
                 continue
@@ -265,16 +276,16 @@ class _Lane:
                     self._timers.add(task)
                     task.add_done_callback(self._timers.discard)
                     continue
-                run.result.failures.append(f"{label}: {exc}")
+                run.failed(job, str(exc))
                 self._finish()
                 continue
             except FingerprintError as exc:
-                run.result.failures.append(f"{label}: {exc}")
+                run.failed(job, str(exc))
                 self._finish()
                 continue
             if len(completions) != len(job.indices):
-                run.result.failures.append(f"{label}: asked for {len(job.indices)} samples, "
-                                           f"server returned {len(completions)}")
+                run.failed(job, f"asked for {len(job.indices)} samples, "
+                                f"server returned {len(completions)}")
             else:
                 run.store_job(job, completions)
             self._finish()
@@ -364,13 +375,9 @@ def raise_if_short(result: CollectionResult) -> None:
         raise KeyboardInterrupt
     if result.budget_stop is not None:
         raise BudgetExceededError(result.budget_stop)
-    if result.failures or not result.complete:
-        shown = "; ".join(result.failures[:3]) or "some samples were not returned"
-        more = f" (and {len(result.failures) - 3} more)" if len(result.failures) > 3 else ""
-        raise CollectionIncompleteError(
-            f"{result.samples_expected - result.samples_stored} sample(s) missing after "
-            f"{len(result.failures)} failed request(s): {shown}{more}. Everything collected is "
-            "stored; run the same command again to resume")
+    if result.failed or not result.complete:
+        raise CollectionIncompleteError(incomplete_message(
+            result.samples_expected - result.samples_stored, result.failed))
 
 
 def load_samples(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, seed: int,
