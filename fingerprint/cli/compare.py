@@ -8,7 +8,8 @@ from typing import Sequence
 
 from ..errors import SpecError
 from ..features.embed import DEFAULT_EMBEDDER
-from ._common import add_sampling, budget, check_samples, command_line, parse_options
+from ._common import (add_sampling, budget, check_samples, command_line, parse_options,
+                      print_dry_run)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer embedding: tfidf (default; hashed character n-grams), minilm "
                         "(extra [minilm]) or openai-embeddings[:MODEL] ($OPENAI_BASE_URL, "
                         "$OPENAI_API_KEY)")
+    p.add_argument("--no-preflight", action="store_true",
+                   help="do not check each remote model with one request before sampling")
     p.set_defaults(handler=run)
 
 
@@ -41,7 +44,9 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          seed=args.seed, out=Path(args.out), store_path=args.store,
                          calibration=args.calibration, prior=args.prior, embedder=args.embedder,
                          command=command_line(argv), progress=not args.no_progress,
-                         budget=budget(args))
+                         budget=budget(args), preflight=not args.no_preflight)
+    if args.dry_run:
+        return print_dry_run(request)
     report = compare(request)
     v, c = report.verdict, report.collection
     p_text = f"p={v.p_value:.3g}" if v.p_value is not None else "p=n/a"
