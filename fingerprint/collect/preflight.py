@@ -153,6 +153,5 @@ def stop_message(checks: list[Check]) -> str:
     head = (f"preflight: {bad[0].line()}" if len(bad) == 1 else
             "preflight: " + f"{len(bad)} models are not ready:\n  "
             + "\n  ".join(c.line() for c in bad))
-    return (head + ("\n" if len(bad) > 1 else "; ") + "nothing was sampled and nothing "
-            "stored; fix it and run the same command again (--dry-run checks every model "
-            "without sampling)")
+    return (head + ("\n" if len(bad) > 1 else "; ") + "nothing was sampled; fix it and run "
+            "the same command again (--dry-run checks without sampling)")

@@ -366,8 +366,8 @@ class HttpTransport:
 
     def _broken(self) -> ProviderError:
         """The error of every attempt once the breaker is open: one cause, not retried."""
-        return self.fail(f"{self.breaker.cause} ({self.breaker.failures} attempts failed to "
-                         "connect and none reached it; no more are sent)", retryable=False)
+        return self.fail(f"{self.breaker.cause} (none of {self.breaker.failures} attempts "
+                         "connected; stopped retrying)", retryable=False)
 
     async def _gated_attempt(self, path: str, body: dict[str, Any],
                              parse: Callable[[HttpResult], T] | None, number: int) -> Any:
