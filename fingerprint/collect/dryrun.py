@@ -74,7 +74,9 @@ class DryRun:
 
     def lines(self) -> list[str]:
         out = ["dry run: nothing is sampled or stored", *self.plan.table(), *self.notes]
-        out.append(f"preflight ({self.requests} request(s): one per remote model):")
+        remote = sum(1 for c in self.checks if c.requests)
+        out.append(f"preflight: {self.requests} request(s) to {remote} remote model(s) "
+                   "(one each, plus retries of what can recover):")
         out += [f"  {c.line()}" for c in self.checks]
         bad = [c for c in self.checks if not c.ready]
         out.append("every model is ready" if not bad else

@@ -57,7 +57,7 @@ def test_dry_run_on_organisms_makes_no_request_and_plans_their_answers(tmp_path,
     lines = text.splitlines()
     total = next(line for line in lines if line.startswith("total"))
     assert "0 remote" in total and "$0.00" in total
-    assert "preflight (0 request(s)" in text and text.count("ready: local organism") == 3
+    assert "preflight: 0 request(s) to 0 remote model(s)" in text and text.count("ready: local organism") == 3
     assert "790" in next(line for line in lines if line.startswith("zoo/teacher"))
     assert not out.exists() and not (tmp_path / "none.sqlite").exists()
 
@@ -91,7 +91,7 @@ def test_dry_run_against_loopback_servers_plans_prices_and_checks_once_each(
     assert "$0.0012" not in ref and "$0.00" in ref and "(--price)" in ref
     suspect = rows["vllm/model-b suspect"]
     assert " 2 " in suspect  # vLLM batches n=4: one request per probe
-    assert "preflight (2 request(s)" in text
+    assert "preflight: 2 request(s) to 2 remote model(s)" in text
     assert text.count(": ready: ") == 3 and "serving model-a" in text
     assert "every model is ready" in text
     assert not out.exists() and not db.exists()
