@@ -55,6 +55,12 @@ class CollectionIncompleteError(FingerprintError):
     exit_code = 3
 
 
+class PreflightError(FingerprintError):
+    """A model failed its one-request check before sampling; nothing was sampled."""
+
+    exit_code = 3
+
+
 class StoreError(FingerprintError):
     """The response store cannot be opened, read or written."""
 

@@ -54,7 +54,21 @@ def add_sampling(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--max-cost", type=float, metavar="USD",
                    help="hard limit on spending in dollars this run; needs --price for each model")
     p.add_argument("--price", action="append", default=[], metavar="SPEC=IN,OUT",
-                   help="dollars per million prompt and completion tokens of a model (repeat)")
+                   help="dollars per million prompt and completion tokens of a model (repeat); "
+                        "overrides the built-in price table")
+    p.add_argument("--dry-run", action="store_true",
+                   help="sample nothing: print the planned requests, tokens and cost per model, "
+                        "check each remote model with one request, and say what to fix")
+
+
+def print_dry_run(request: Any) -> int:
+    """Run ``--dry-run`` for ``request`` and print it; exit 0 only when every model is ready."""
+    from ..pipeline import preview
+
+    result = preview(request)
+    for line in result.lines():
+        print(line)
+    return 0 if result.ready else 3
 
 
 def budget(args: argparse.Namespace) -> BudgetLimits:

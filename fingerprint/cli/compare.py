@@ -8,7 +8,8 @@ from typing import Sequence
 
 from ..errors import SpecError
 from ..features.embed import DEFAULT_EMBEDDER
-from ._common import add_sampling, budget, check_samples, command_line, parse_options
+from ._common import (add_sampling, budget, check_samples, command_line, parse_options,
+                      print_dry_run)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer embedding: tfidf (default; hashed character n-grams), minilm "
                         "(extra [minilm]) or openai-embeddings[:MODEL] ($OPENAI_BASE_URL, "
                         "$OPENAI_API_KEY)")
+    p.add_argument("--no-preflight", action="store_true",
+                   help="do not check each remote model with one request before sampling")
     p.set_defaults(handler=run)
 
 
@@ -48,7 +51,9 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          calibration=args.calibration, prior=args.prior, lineage=args.lineage,
                          embedder=args.embedder,
                          command=command_line(argv), progress=not args.no_progress,
-                         budget=budget(args))
+                         budget=budget(args), preflight=not args.no_preflight)
+    if args.dry_run:
+        return print_dry_run(request)
     report = compare(request)
     print(summary_line(report, args.suspect, args.ref) + f" -> {Path(args.out) / 'report.html'}")
     return 0

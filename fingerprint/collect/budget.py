@@ -22,10 +22,13 @@ from typing import Any, Iterable, Mapping
 
 from ..errors import BudgetExceededError, SpecError
 from ..models.base import ChatRequest
+from .prices import FREE_PROVIDERS, OVERRIDE, Price, Quote, parse_price, quote_for, quotes
+
+__all__ = ["Budget", "BudgetLimits", "FREE_PROVIDERS", "Price", "Reservation", "budget_from_args",
+           "parse_price", "prompt_token_bound"]
 
 TEMPLATE_TOKENS_PER_MESSAGE = 8
 TEMPLATE_TOKENS_PER_REQUEST = 64
-FREE_PROVIDERS = frozenset({"zoo", "replay"})  # local, no bill
 
 
 def prompt_token_bound(request: ChatRequest) -> int:
@@ -37,32 +40,6 @@ def prompt_token_bound(request: ChatRequest) -> int:
 
 
 @dataclass(frozen=True)
-class Price:
-    """US dollars per million prompt (input) and completion (output) tokens."""
-
-    prompt: float
-    completion: float
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (prompt_tokens * self.prompt + completion_tokens * self.completion) / 1e6
-
-
-def parse_price(text: str) -> tuple[str, Price]:
-    """``SPEC=IN,OUT`` (dollars per million tokens) → (spec, Price)."""
-    spec, eq, rates = text.rpartition("=")
-    parts = rates.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if not eq or not spec or len(values) != 2 or any(not math.isfinite(v) or v < 0
-                                                      for v in values):
-        raise SpecError(f"malformed --price {text!r}: expected SPEC=IN,OUT in dollars per million "
-                        "prompt and completion tokens, e.g. openai/gpt-4o=2.5,10")
-    return spec.strip(), Price(values[0], values[1])
-
-
-@dataclass(frozen=True)
 class BudgetLimits:
     """What one invocation may spend; None means no limit on that axis."""
 
@@ -70,6 +47,7 @@ class BudgetLimits:
     max_tokens: int | None = None
     max_cost: float | None = None
     prices: Mapping[str, Price] = field(default_factory=dict)
+    quotes: Mapping[str, Quote] = field(default_factory=dict)  # prices with their sources
 
     @property
     def active(self) -> bool:
@@ -81,9 +59,14 @@ class BudgetLimits:
             return
         for spec in specs:
             if spec.provider not in FREE_PROVIDERS and spec.raw not in self.prices:
-                raise SpecError(f"--max-cost needs the price of {spec.raw}: pass "
-                                f"--price {spec.raw}=IN,OUT (dollars per million prompt and "
-                                "completion tokens)")
+                raise SpecError(f"--max-cost needs the price of {spec.raw}, which the price "
+                                f"table does not hold: pass --price {spec.raw}=IN,OUT (dollars "
+                                "per million prompt and completion tokens)")
+
+    def quote(self, spec: Any) -> Quote | None:
+        """The price used for ``spec`` and its source (None when unknown)."""
+        return quote_for(spec, self.quotes or {k: Quote(v, OVERRIDE)
+                                               for k, v in self.prices.items()})  # built by hand: all --price
 
 
 @dataclass
@@ -196,6 +179,6 @@ def budget_from_args(max_requests: int | None = None, max_tokens: int | None = N
                         ("--max-cost", max_cost)):
         if value is not None and (not math.isfinite(value) or value < 0):
             raise SpecError(f"{name} must be a non-negative number, got {value}")
-    table = dict(parse_price(p) for p in prices or ())
+    known = quotes(prices)
     return BudgetLimits(max_requests=max_requests, max_tokens=max_tokens, max_cost=max_cost,
-                        prices=table)
+                        prices={spec: q.price for spec, q in known.items()}, quotes=known)

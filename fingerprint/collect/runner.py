@@ -19,11 +19,14 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from ..errors import (BudgetExceededError, CollectionIncompleteError, FingerprintError,
-                      ProviderError, StoreError)
+                      PreflightError, ProviderError, StoreError)
 from ..models._http import ATTEMPT_GATE
 from ..models.base import ChatRequest, Completion, Provider
 from ..suite import Probe
 from .budget import Budget, BudgetLimits
+from .failures import Failure, group_failures, incomplete_message, make_failure
+from .preflight import Check, check_targets, needs_request, stop_message
+from .prices import table_info
 from .gate import Counters, JobGate
 from .limits import EndpointLimits, endpoint_limits
 from .store import Store, StoredSample, sample_key
@@ -66,15 +69,25 @@ class CollectionResult:
     requests_retried: int = 0
     requests_requeued: int = 0
     responses_reused: int = 0
-    failures: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
     budget: dict[str, Any] | None = None
     budget_stop: str | None = None  # the budget's one-line summary when it stopped sending
     interrupted: bool = False
+    preflight: list[Check] | None = None  # the checks made before sampling, if any
+    preflight_requests: int = 0
+    preflight_stop: str | None = None  # why the checks stopped the run, if they did
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cost_usd: float | None = None
     samples: dict[tuple[str, str], list[StoredSample]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
         return self.samples_stored == self.samples_expected
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per request that could not be completed."""
+        return [f.line() for f in self.failed]
 
     def to_json(self) -> dict[str, Any]:
         return {"samples_expected": self.samples_expected, "samples_stored": self.samples_stored,
@@ -83,9 +96,16 @@ class CollectionResult:
                 "requests_requeued": self.requests_requeued,
                 "responses_reused": self.responses_reused,
                 "samples_missing": self.samples_expected - self.samples_stored,
-                "failures": list(self.failures), "budget": self.budget,
+                "failures": self.failures,
+                "failure_causes": [c.to_json() for c in group_failures(self.failed)],
+                "budget": self.budget,
                 "stopped_by_budget": self.budget_stop is not None,
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted,
+                "preflight": None if self.preflight is None else [c.to_json()
+                                                                  for c in self.preflight],
+                "preflight_requests": self.preflight_requests,
+                "stopped_by_preflight": self.preflight_stop is not None,
+                "prices": self.prices, "price_table": table_info(), "cost_usd": self.cost_usd}
 
 
 @dataclass(frozen=True)
@@ -109,7 +129,7 @@ def _logical_request(probe: Probe, seed: int, draw: int = 0) -> ChatRequest:
                        seed=probe_seed(seed, _seed_name(probe.id, draw)))
 
 
-def _plan(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: int,
+def plan_jobs(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: int,
           store: Store, result: CollectionResult) -> list[_Job]:
     jobs: list[_Job] = []
     for target in targets:
@@ -168,6 +188,10 @@ class _Run:
             ATTEMPT_GATE.reset(token)
             gate.release()
         return completions
+
+    def failed(self, job: _Job, message: str) -> None:
+        self.result.failed.append(make_failure(job.target.provider.spec.raw, job.probe.id,
+                                               message, len(job.indices)))
 
     def store_job(self, job: _Job, completions: list[Completion]) -> None:
         provider = job.target.provider
@@ -244,7 +268,6 @@ class _Lane:
             if item is None:
                 return
             job, requeues = item
-            label = f"{job.target.provider.spec.raw} probe {job.probe.id}"
             if run.stopped:
                 self._finish()
                 continue
@@ -265,16 +288,16 @@ class _Lane:
                     self._timers.add(task)
                     task.add_done_callback(self._timers.discard)
                     continue
-                run.result.failures.append(f"{label}: {exc}")
+                run.failed(job, str(exc))
                 self._finish()
                 continue
             except FingerprintError as exc:
-                run.result.failures.append(f"{label}: {exc}")
+                run.failed(job, str(exc))
                 self._finish()
                 continue
             if len(completions) != len(job.indices):
-                run.result.failures.append(f"{label}: asked for {len(job.indices)} samples, "
-                                           f"server returned {len(completions)}")
+                run.failed(job, f"asked for {len(job.indices)} samples, "
+                                f"server returned {len(completions)}")
             else:
                 run.store_job(job, completions)
             self._finish()
@@ -313,7 +336,8 @@ async def _run_jobs(jobs: list[_Job], run: _Run) -> None:
 def collect(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, seed: int,
             store: Store, progress_factory: Callable[[int], Any] | None = None,
             strict: bool = True, budget: BudgetLimits | None = None, max_requeues: int = 3,
-            sleep: Callable[[float], Awaitable[None]] | None = None) -> CollectionResult:
+            sleep: Callable[[float], Awaitable[None]] | None = None,
+            preflight: bool = False) -> CollectionResult:
     """Collect every (target, probe, sample) not yet in the store, then load them all.
 
     Sending stops when the budget would be exceeded, when Ctrl-C is pressed, or when
@@ -321,18 +345,35 @@ def collect(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, s
     collection raises (after storing): :class:`KeyboardInterrupt` if interrupted,
     :class:`BudgetExceededError` if the budget stopped it, else
     :class:`CollectionIncompleteError`.  Without ``strict`` the caller reads ``result``.
+
+    With ``preflight`` every remote model that has work left first gets one cheap check
+    (:mod:`.preflight`, through the same budget); if any fails, nothing is sampled and the
+    result says why (strict: :class:`~fingerprint.errors.PreflightError`).
     """
     limits = budget or BudgetLimits()
     limits.check_prices(t.provider.spec for t in targets)
     result = CollectionResult()
-    jobs = _plan(targets, probes, samples, seed, store, result)
+    jobs = plan_jobs(targets, probes, samples, seed, store, result)
     todo = sum(len(j.indices) for j in jobs)
     bar = progress_factory(todo) if (progress_factory and todo) else None
     run = _Run(store, result, Budget(limits), bar.update if bar else None, max_requeues,
                sleep or asyncio.sleep)
 
+    pending = {id(j.target.provider) for j in jobs}
+    to_check = [t for t in targets if id(t.provider) in pending and needs_request(t.provider)]
+    checked = Counters()
+
+    def gate_for(provider: Provider, request: ChatRequest) -> JobGate:
+        return JobGate(provider.spec, request, run.budget, None, checked)
+
     async def main() -> None:
         try:
+            if preflight and to_check:
+                result.preflight = await check_targets(to_check, probes[0] if probes else None,
+                                                       gate_for=gate_for)
+                if not all(c.ready for c in result.preflight):
+                    result.preflight_stop = stop_message(result.preflight)
+                    return
             await _run_jobs(jobs, run)
         finally:
             await asyncio.gather(*(t.provider.aclose() for t in targets), return_exceptions=True)
@@ -348,6 +389,10 @@ def collect(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, s
             bar.close()
         result.requests_made = run.counters.attempts
         result.requests_retried = run.counters.retries
+        result.preflight_requests = checked.attempts
+        result.cost_usd = round(run.budget.cost, 6)
+        result.prices = {t.provider.spec.raw: q.to_json() for t in targets
+                         if needs_request(t.provider) and (q := limits.quote(t.provider.spec))}
         result.budget = run.budget.to_json() if limits.active else None
     if run.store_error is not None:
         raise run.store_error
@@ -362,15 +407,13 @@ def raise_if_short(result: CollectionResult) -> None:
     """Raise the error that explains why ``result`` is short of samples, if it is."""
     if result.interrupted:
         raise KeyboardInterrupt
+    if result.preflight_stop is not None:
+        raise PreflightError(result.preflight_stop)
     if result.budget_stop is not None:
         raise BudgetExceededError(result.budget_stop)
-    if result.failures or not result.complete:
-        shown = "; ".join(result.failures[:3]) or "some samples were not returned"
-        more = f" (and {len(result.failures) - 3} more)" if len(result.failures) > 3 else ""
-        raise CollectionIncompleteError(
-            f"{result.samples_expected - result.samples_stored} sample(s) missing after "
-            f"{len(result.failures)} failed request(s): {shown}{more}. Everything collected is "
-            "stored; run the same command again to resume")
+    if result.failed or not result.complete:
+        raise CollectionIncompleteError(incomplete_message(
+            result.samples_expected - result.samples_stored, result.failed))
 
 
 def load_samples(targets: list[Target], probes: tuple[Probe, ...], *, samples: int, seed: int,

@@ -25,6 +25,7 @@ class Endpoint:
     key_var: str | None
     key: str | None = field(default=None, repr=False)
     model: str = ""  # the model name to send on the wire (openai-api strips the service)
+    url_source: str | None = None  # where base_url came from: a variable or the option
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -97,6 +98,12 @@ def resolve_endpoint(spec: ModelSpec, env: Mapping[str, str] | None = None) -> E
         raise SpecError(f"provider {spec.provider!r} does not talk HTTP; no endpoint to resolve")
 
     base_url = opts.get("base_url") or (env.get(d.url_var) if d.url_var else None) or d.default_url
+    if opts.get("base_url"):
+        url_source = "the target option base_url"
+    elif d.url_var and env.get(d.url_var):
+        url_source = d.url_var
+    else:
+        url_source = f"the default; set {d.url_var} to change it" if d.url_var else None
     if not base_url:
         raise MissingKeyError(f"{spec.raw} needs a server URL: set {d.url_var} "
                               f"(e.g. https://host/v1) or pass the target option base_url")
@@ -114,4 +121,4 @@ def resolve_endpoint(spec: ModelSpec, env: Mapping[str, str] | None = None) -> E
     if required and not key:
         raise MissingKeyError(f"{spec.raw} needs an API key: set the environment variable {key_var}")
     return Endpoint(base_url=base_url, key_var=key_var if key else None, key=key or None,
-                    model=model)
+                    model=model, url_source=url_source)

@@ -30,6 +30,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from ..errors import ProviderError
+from ._breaker import ConnectBreaker
 from ._retry import redact, redact_obj, safe_headers, server_wait
 
 T = TypeVar("T")
@@ -161,25 +162,31 @@ def _aiohttp_transport(url: str, pool_size: int) -> httpx.AsyncBaseTransport:
     return AiohttpTransport(verify=ssl_context, proxy=_env_proxy(url), client=session)
 
 
-def _describe_failure(exc: Exception, url: str, timeout: float) -> str:
-    """One line on a failed exchange.  The aiohttp transport maps a dropped connection to
+CONNECT, DROPPED, TIMEOUT, DECODE = "connect", "dropped", "timeout", "decode"
+
+
+def _describe_failure(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
+    """One line on a failed exchange and its kind (:data:`CONNECT` when no connection was
+    made: refused, DNS, TLS).  The aiohttp transport maps a dropped connection to
     ``ConnectTimeout``; its cause tells the two apart."""
     import aiohttp
 
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     if isinstance(cause, (aiohttp.ClientConnectorError, httpx.ConnectError)):
-        return f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server running?"
+        return (f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server "
+                "running?", CONNECT)
     if isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
                           aiohttp.ClientOSError, httpx.RemoteProtocolError, httpx.ReadError,
                           ConnectionError)):
         return (f"{url} closed the connection or sent a truncated body "
-                f"({type(cause).__name__}: {cause})")
+                f"({type(cause).__name__}: {cause})", DROPPED)
     if isinstance(exc, httpx.TimeoutException):
         return (f"no answer from {url} within {timeout:g} s ({type(exc).__name__}); "
-                "raise the target option timeout if the model is slow")
+                "raise the target option timeout if the model is slow", TIMEOUT)
     if isinstance(exc, httpx.DecodingError):
-        return f"{url} sent a body that cannot be decoded ({exc})"
-    return f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server running?"
+        return f"{url} sent a body that cannot be decoded ({exc})", DECODE
+    return (f"cannot reach {url} ({type(cause).__name__}: {cause}); is the server running?",
+            DROPPED)
 
 
 class HttpTransport:
@@ -192,10 +199,13 @@ class HttpTransport:
                  transport: httpx.AsyncBaseTransport | None = None,
                  sleep: Callable[[float], Awaitable[None]] | None = None,
                  clock: Callable[[], float] = time.time, seed: int | None = None,
-                 pool_size: int = 64):
+                 pool_size: int = 64, url_source: str | None = None,
+                 breaker: ConnectBreaker | None = None):
         self.base_url = base_url.rstrip("/")
         self.label = label
         self.key_var = key_var
+        self.url_source = url_source  # where the URL came from, for the fix in messages
+        self.breaker = breaker or ConnectBreaker()
         self.timeout = float(timeout)
         self.max_attempts = max(1, int(max_attempts))
         self.max_retry_wait = float(max_retry_wait)
@@ -301,9 +311,14 @@ class HttpTransport:
         try:
             resp = await self._post(path.lstrip("/"), body)
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            problem = _describe_failure(exc, self._url, self.timeout)
+            problem, kind = _describe_failure(exc, self._url, self.timeout)
         if problem is not None:
+            if kind != CONNECT:
+                self.breaker.record_reached()
+            elif self.breaker.record_connect_failure(self._unreachable(problem)):
+                raise self._broken()
             raise self.fail(problem, retryable=True)
+        self.breaker.record_reached()
         latency = time.perf_counter() - t0
         if resp.status_code >= 300:
             raise self._status_error(resp)
@@ -345,8 +360,19 @@ class HttpTransport:
             final = self.fail("no attempt was made", retryable=True)
         raise final  # raised outside the except block: no chained context holding requests
 
+    def _unreachable(self, problem: str) -> str:
+        where = f" (from {self.url_source})" if self.url_source else ""
+        return problem.removesuffix("?") + f" and the URL right{where}?"
+
+    def _broken(self) -> ProviderError:
+        """The error of every attempt once the breaker is open: one cause, not retried."""
+        return self.fail(f"{self.breaker.cause} (none of {self.breaker.failures} attempts "
+                         "connected; stopped retrying)", retryable=False)
+
     async def _gated_attempt(self, path: str, body: dict[str, Any],
                              parse: Callable[[HttpResult], T] | None, number: int) -> Any:
+        if self.breaker.is_open:  # fail before the gate: nothing is sent, nothing charged
+            raise self._broken()
         gate = ATTEMPT_GATE.get()
         if gate is not None:
             await gate.before_attempt()

@@ -79,7 +79,7 @@ class RemoteProvider(Provider):
             max_attempts=_positive(opts, "max_attempts", 6, int),
             max_retry_wait=_positive(opts, "max_retry_wait", 120.0),
             transport=transport, sleep=sleep, clock=clock,
-            pool_size=max(self.max_concurrency or 0, 64))
+            pool_size=max(self.max_concurrency or 0, 64), url_source=self.target.url_source)
 
     # -- what subclasses provide --------------------------------------------------------
     def auth_headers(self, key: str | None) -> dict[str, str]:

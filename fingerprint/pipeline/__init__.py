@@ -5,9 +5,9 @@ them offline, byte for byte.
 """
 
 from ._calibrate import calibrate, live_cases, live_evidence
-from ._compare import RunRequest, collect_run, compare, resolve_suite, roles_for
+from ._compare import RunRequest, collect_run, compare, preview, resolve_suite, roles_for
 from ._report import build_report, load_report, write_report
 
 __all__ = ["RunRequest", "build_report", "calibrate", "collect_run",
-           "compare", "live_cases", "live_evidence", "load_report", "resolve_suite",
+           "compare", "live_cases", "live_evidence", "load_report", "preview", "resolve_suite",
            "roles_for", "write_report"]

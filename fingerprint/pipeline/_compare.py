@@ -13,7 +13,8 @@ from typing import Any
 
 from .. import run as runfolder
 from ..calibration import read_lineage_file
-from ..collect import DEFAULT_SAMPLES
+from ..collect import DEFAULT_SAMPLES, BudgetLimits
+from ..collect.dryrun import DryRun, dry_run
 from ..collect.runner import Target, collect, raise_if_short
 from ..collect.store import Store
 from ..corpus import corpus_suite, load_corpus
@@ -44,6 +45,7 @@ class RunRequest:
     command: str = ""
     progress: bool = True
     budget: Any = None  # collect.budget.BudgetLimits; not part of the run's identity
+    preflight: bool = True  # check every remote model with one request before sampling
 
 
 def roles_for(ref: str, suspect: str, controls: list[str],
@@ -120,7 +122,7 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     with Store(request.store_path) as store:
         result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
                          store=store, progress_factory=_progress_factory(request.progress),
-                         strict=False, budget=request.budget)
+                         strict=False, budget=request.budget, preflight=request.preflight)
     rows = []
     for target in targets:
         for probe in suite.probes:
@@ -136,6 +138,15 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     runfolder.write_json(request.out / COLLECTION_FILE, summary)
     raise_if_short(result)  # interrupted, budget spent or samples missing: after writing
     return suite, summary
+
+
+def preview(request: RunRequest) -> DryRun:
+    """``--dry-run``: the plan and one check per remote model; nothing sampled or written."""
+    if request.embedder not in (None, DEFAULT_EMBEDDER):
+        embedder_for(request.embedder)  # an unknown name or a missing key: one line now
+    suite = resolve_suite(request.suite_path, [spec for _, spec in request.models])
+    return dry_run(request.models, suite.probes, samples=request.samples, seed=request.seed,
+                   store_path=request.store_path, limits=request.budget or BudgetLimits())
 
 
 def compare(request: RunRequest) -> Report:

@@ -88,6 +88,14 @@ class Collection:
     first_request: str | None
     last_request: str | None
     responses_file: str
+    # Added with the preflight (optional, so reports written before still load):
+    failure_causes: tuple[dict[str, Any], ...] | None = optional()  # each cause once
+    preflight: tuple[dict[str, Any], ...] | None = optional()  # one check per remote model
+    preflight_requests: int | None = optional()  # requests the checks made (not sampling)
+    stopped_by_preflight: bool | None = optional()
+    prices: dict[str, dict[str, Any]] | None = optional()  # spec -> the price used and its source
+    price_table: dict[str, Any] | None = optional()  # the shipped table: date and source
+    cost_usd: float | None = optional()  # priced spending of this invocation
 
 
 @dataclass(frozen=True)

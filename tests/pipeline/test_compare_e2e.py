@@ -179,7 +179,8 @@ def test_same_verdict_over_http(tmp_path, monkeypatch):
             tmp_path / "http", "--ref", "openai-api/zoohttp/teacher",
             "--suspect", "openai-api/zoohttp/student-100", *CONTROLS,
             "--option", f"reference:base_url={url['teacher']}", "--option", "reference:max_n=128",
-            "--option", f"suspect:base_url={url['student-100']}", "--option", "suspect:max_n=128")
+            "--option", f"suspect:base_url={url['student-100']}", "--option", "suspect:max_n=128",
+            "--price", "openai-api/zoohttp/teacher=1,2")
         in_process = compare(tmp_path / "local", "--ref", "zoo/teacher",
                              "--suspect", "zoo/student-100", *CONTROLS)
     finally:
@@ -188,6 +189,13 @@ def test_same_verdict_over_http(tmp_path, monkeypatch):
             s.server_close()
     assert over_http["verdict"]["label"] == in_process["verdict"]["label"] == "distilled"
     assert over_http["models"]["reference"]["served"]["models"] == ["teacher"]
+    # the preflight checked both remote models once, and the report states the prices used
+    checks = over_http["collection"]["preflight"]
+    assert [c["ready"] for c in checks] == [True, True]
+    assert over_http["collection"]["preflight_requests"] == 2
+    assert over_http["collection"]["prices"]["openai-api/zoohttp/teacher"]["source"] == "--price"
+    assert over_http["collection"]["price_table"]["date"]
+    assert in_process["collection"].get("preflight") is None  # organisms need no check
     assert (over_http["models"]["reference"]["served"]["system_fingerprints"]
             == in_process["models"]["reference"]["served"]["system_fingerprints"])
     # Same seeds and batching over the wire: the very same answers, hence the same statistics.
