@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fingerprint.collect.runner import Target, collect  # noqa: E402
+from fingerprint.collect import Target, collect  # noqa: E402
 from fingerprint.collect.store import Store, StoredSample  # noqa: E402
 from fingerprint.models import parse_spec  # noqa: E402
 from fingerprint.models.base import Completion, Provider  # noqa: E402

@@ -2,7 +2,9 @@
 response store that lets a rerun resume instead of paying twice.  See docs/collect.md."""
 
 from .budget import BudgetLimits, budget_from_args
-from .runner import CollectionResult, Target, collect, raise_if_short
+from .result import CollectionResult
+from .runner import collect, raise_if_short
+from .target import Target
 from .store import Store, StoredSample, sample_key
 
 #: samples per probe and model unless a probe sets its own (the one default of the project)

@@ -23,7 +23,7 @@ from ..suite import Probe
 from .budget import BudgetLimits
 from .plan import Plan, make_plan
 from .preflight import Check, check_targets
-from .runner import Target
+from .target import Target
 from .store import Store, default_cache_dir
 
 

@@ -20,7 +20,9 @@ from ..models.base import ChatRequest
 from ..suite import Probe
 from .budget import BudgetLimits
 from .prices import FREE_PROVIDERS, Quote
-from .runner import CollectionResult, Target, plan_jobs
+from .result import CollectionResult
+from .runner import plan_jobs
+from .target import Target
 
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4

@@ -21,8 +21,8 @@ from ..models._remote import RemoteProvider
 from ..models.base import ChatRequest, Provider
 from ..suite import Probe
 
-if TYPE_CHECKING:  # the runner imports this module
-    from .runner import Target
+if TYPE_CHECKING:
+    from .target import Target
 
 PROMPT = "Reply with the single word OK."
 

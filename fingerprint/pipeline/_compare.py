@@ -15,7 +15,7 @@ from .. import run as runfolder
 from ..calibration import read_lineage_file
 from ..collect import DEFAULT_SAMPLES, BudgetLimits
 from ..collect.dryrun import DryRun, dry_run
-from ..collect.runner import Target, collect, raise_if_short
+from ..collect import Target, collect, raise_if_short
 from ..collect.store import Store
 from ..corpus import corpus_suite, load_corpus
 from ..errors import FingerprintError

@@ -57,7 +57,7 @@ def test_headline_needs_fpr_and_contiguous_power(power):
 
 def test_sampler_matches_what_compare_collects(power, tmp_path):
     """The benchmark's cached answers are the ones `fingerprint compare --seed S` collects."""
-    from fingerprint.collect.runner import Target, collect
+    from fingerprint.collect import Target, collect
     from fingerprint.collect.store import Store
     from fingerprint.models.registry import get_provider
     from fingerprint.models.spec import parse_spec

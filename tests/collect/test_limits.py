@@ -9,7 +9,7 @@ import pytest
 
 from fakes.loopback import Action, FakeOpenAIApp, LoopbackServer
 from fingerprint.collect.budget import BudgetLimits, prompt_token_bound
-from fingerprint.collect.runner import Target, collect
+from fingerprint.collect import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.errors import CollectionIncompleteError
 from fingerprint.models import parse_spec

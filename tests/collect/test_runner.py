@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fingerprint.collect.runner import Target, collect
+from fingerprint.collect import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.errors import CollectionIncompleteError, ProviderError
 from fingerprint.models.base import ChatRequest, Completion, Provider

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from fakes.loopback import Action, FakeOpenAIApp, LoopbackServer
-from fingerprint.collect.runner import Target, collect
+from fingerprint.collect import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.models import parse_spec
 from fingerprint.models.registry import get_provider

@@ -14,7 +14,7 @@ import pytest
 from fakes.paths import REPO
 from fakes.loopback import FakeOpenAIApp, LoopbackServer
 from fakes.store_probe import stored_count as _count
-from fingerprint.collect.runner import Target, collect
+from fingerprint.collect import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.models import parse_spec
 from fingerprint.models.registry import get_provider
@@ -24,7 +24,7 @@ SAMPLES, PROBES = 12, 3
 
 CHILD = """
 import sys
-from fingerprint.collect.runner import Target, collect
+from fingerprint.collect import Target, collect
 from fingerprint.collect.store import Store
 from fingerprint.models import parse_spec
 from fingerprint.models.registry import get_provider
