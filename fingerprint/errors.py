@@ -83,3 +83,7 @@ class SchemaError(FingerprintError):
 
 class LineageError(FingerprintError):
     """A lineage file (``--lineage FILE``) that cannot be read or does not follow the format."""
+
+
+class SignatureError(FingerprintError):
+    """A signing key or a run folder's signature cannot be read or used."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -20,43 +21,72 @@ def _prompt(res: ProbeResult) -> str:
     return users[-1] if users else ""
 
 
+EXHIBIT_KINDS = ("most reference-like", "drawn at random", "least reference-like")
+MAX_EXHIBIT_FAMILIES = 8
+
+
+def _random_index(probe_id: str, n: int) -> int:
+    """A seeded draw recorded by its derivation: SHA-256 of the probe id, first 8 bytes."""
+    seed = int.from_bytes(hashlib.sha256(f"exhibit:{probe_id}".encode()).digest()[:8], "big")
+    return int(np.random.default_rng(seed).integers(n))
+
+
 def exhibits(results: Sequence[ProbeResult], effects: Sequence[float | None],
-             control_names: Sequence[str], limit: int = 6) -> tuple[Exhibit, ...]:
-    """The suspect answers most reference-like, on the probes with the largest effects,
-    beside the closest reference answer and the most reference-like control answer."""
-    order = sorted((i for i, e in enumerate(effects) if e is not None and e > 0),
-                   key=lambda i: -float(effects[i]))
-    out: list[Exhibit] = []
-    for i in order[:limit]:
-        res = results[i]
-        k, g, texts = res.data.kernel, res.data.groups, res.data.texts
-        r, s = g[0], g[1]
-        if not len(r) or not len(s):
+             control_names: Sequence[str]) -> tuple[Exhibit, ...]:
+    """Per probe family, on its probe with the largest absolute effect, three suspect
+    answers: the most reference-like, one drawn at random and the least reference-like,
+    each beside its closest reference answer and the control answer closest to that.
+
+    Showing only the best matches would be one-sided; the random and the contrary answer
+    let a reader judge how typical the best one is.  Families come in order of absolute
+    effect (at most :data:`MAX_EXHIBIT_FAMILIES`); a probe with one suspect answer gives one.
+    """
+    best: dict[str, int] = {}
+    for i, e in enumerate(effects):
+        if e is None or not len(results[i].data.groups[0]) or not len(results[i].data.groups[1]):
             continue
-        ksr = k[np.ix_(s, r)]
-        si, ri = np.unravel_index(int(np.argmax(ksr)), ksr.shape)
-        s_idx, r_idx = int(s[si]), int(r[ri])
-        best_c, best_sim, best_name = None, -np.inf, None
-        for name, c in zip(control_names, g[2:]):
-            if len(c):
-                sims = k[c, r_idx]
-                j = int(np.argmax(sims))
-                if sims[j] > best_sim:
-                    best_c, best_sim, best_name = int(c[j]), float(sims[j]), name
-        why = (f"closest suspect answer has similarity {float(ksr[si, ri]):.2f} to a reference "
-               f"answer; the most reference-like control answer"
-               f"{f' ({best_name})' if best_name else ''} has {best_sim:.2f}"
-               if best_c is not None else
-               f"closest suspect answer has similarity {float(ksr[si, ri]):.2f} to a reference answer")
-        labels = res.data.labels
-        if labels is not None and labels[s_idx] is not None and labels[s_idx] == labels[r_idx]:
-            kind = "identity claim" if res.data.probe.answer_type == "identity" else "answer"
-            why += f"; same {kind} ({labels[s_idx]})"
-        out.append(Exhibit(probe_id=res.data.probe.id, family=res.data.probe.family,
-                           prompt=_prompt(res), suspect_answer=texts[s_idx],
-                           reference_answer=texts[r_idx],
-                           control_answer=texts[best_c] if best_c is not None else None, why=why))
+        family = results[i].data.probe.family
+        if family not in best or abs(float(e)) > abs(float(effects[best[family]])):
+            best[family] = i
+    chosen = sorted(best.values(), key=lambda i: (-abs(float(effects[i])), results[i].data.probe.id))
+    out: list[Exhibit] = []
+    for i in chosen[:MAX_EXHIBIT_FAMILIES]:
+        res = results[i]
+        k, (r, s) = res.data.kernel, res.data.groups[:2]
+        closeness = k[np.ix_(s, r)].max(axis=1)  # each suspect answer: its closest reference
+        picks = [int(np.argmax(closeness)), _random_index(res.data.probe.id, len(s)),
+                 int(np.argmin(closeness))]
+        if len(s) == 1:
+            picks = picks[:1]
+        for kind, si in zip(EXHIBIT_KINDS, picks):
+            out.append(_exhibit(res, kind, int(s[si]), closeness, control_names))
     return tuple(out)
+
+
+def _exhibit(res: ProbeResult, kind: str, s_idx: int, closeness: np.ndarray,
+             control_names: Sequence[str]) -> Exhibit:
+    k, g, texts = res.data.kernel, res.data.groups, res.data.texts
+    r_idx = int(g[0][int(np.argmax(k[s_idx, g[0]]))])
+    best_c, best_sim, best_name = None, -np.inf, None
+    for name, c in zip(control_names, g[2:]):
+        if len(c):
+            sims = k[c, r_idx]
+            j = int(np.argmax(sims))
+            if sims[j] > best_sim:
+                best_c, best_sim, best_name = int(c[j]), float(sims[j]), name
+    why = (f"similarity {float(k[s_idx, r_idx]):.2f} to the closest reference answer (the "
+           f"suspect's {len(closeness)} answer(s) here range {float(closeness.min()):.2f}–"
+           f"{float(closeness.max()):.2f})")
+    if best_c is not None:
+        why += f"; the control answer closest to that reference answer ({best_name}) has {best_sim:.2f}"
+    labels = res.data.labels
+    if labels is not None and labels[s_idx] is not None and labels[s_idx] == labels[r_idx]:
+        what = "identity claim" if res.data.probe.answer_type == "identity" else "answer"
+        why += f"; same {what} ({labels[s_idx]})"
+    return Exhibit(probe_id=res.data.probe.id, family=res.data.probe.family, prompt=_prompt(res),
+                   suspect_answer=texts[s_idx], reference_answer=texts[r_idx],
+                   control_answer=texts[best_c] if best_c is not None else None, why=why,
+                   kind=kind)
 
 
 def identity_agreement(results: Sequence[ProbeResult], alpha: float) -> IdentityAgreement | None:

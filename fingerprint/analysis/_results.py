@@ -206,6 +206,7 @@ class Exhibit:
     reference_answer: str
     control_answer: str | None
     why: str
+    kind: str | None = optional()  # most reference-like | drawn at random | least reference-like
 
 
 @dataclass(frozen=True)

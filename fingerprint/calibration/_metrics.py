@@ -9,7 +9,6 @@ bins, so every table that states an ECE also states the bin counts it was comput
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np

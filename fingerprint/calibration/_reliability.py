@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ._metrics import N_BINS
+
 _STYLES = [("#D55E00", "o"), ("#0072B2", "s"), ("#009E73", "^"), ("#CC79A7", "D")]
 
 

@@ -13,11 +13,11 @@ from typing import Sequence
 
 from .._version import __version__
 from ..errors import FingerprintError
-from . import benchmark, calibrate, collect, compare, probes, report, serve, verify, zoo
+from . import benchmark, calibrate, collect, compare, probes, report, serve, sign, verify, zoo
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (compare, collect, verify, report, probes, serve, zoo, benchmark, calibrate)
+COMMANDS = (compare, collect, verify, sign, report, probes, serve, zoo, benchmark, calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:

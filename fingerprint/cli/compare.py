@@ -56,6 +56,12 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return print_dry_run(request)
     report = compare(request)
     print(summary_line(report, args.suspect, args.ref) + f" -> {Path(args.out) / 'report.html'}")
+    if report.custody is not None:
+        from ..run import MANIFEST_FILE, sha256_file
+
+        print(f"evidence SHA-256 {report.custody.evidence_sha256}; manifest SHA-256 "
+              f"{sha256_file(Path(args.out) / MANIFEST_FILE)} (sign it: fingerprint sign "
+              f"{args.out} --key KEY)")
     return 0
 
 

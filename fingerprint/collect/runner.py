@@ -67,6 +67,15 @@ def _logical_request(probe: Probe, seed: int, draw: int = 0) -> ChatRequest:
                        seed=probe_seed(seed, _seed_name(probe.id, draw)))
 
 
+def _key_request(provider: Provider, request: ChatRequest) -> dict[str, Any]:
+    """What a sample's key and record cover.  Replayed answers were not sampled by this
+    tool: no sampling parameter reached the model that wrote them, so none is recorded."""
+    logical = request.logical()
+    if provider.sends_parameters:
+        return logical
+    return {"messages": logical["messages"], "replayed": True}
+
+
 def plan_jobs(targets: list[Target], probes: tuple[Probe, ...], samples: int, seed: int,
           store: Store, result: CollectionResult) -> list[_Job]:
     jobs: list[_Job] = []
@@ -75,7 +84,7 @@ def plan_jobs(targets: list[Target], probes: tuple[Probe, ...], samples: int, se
         for probe in probes:
             n = probe.samples or samples
             request = _logical_request(probe, seed, target.draw)
-            logical = request.logical()
+            logical = _key_request(target.provider, request)
             keys = [sample_key(ident, probe.id, probe.version, logical, i) for i in range(n)]
             stored = store.keys_present(keys)
             result.samples_expected += n
@@ -138,7 +147,8 @@ class _Run:
         for index, key, completion in zip(job.indices, job.keys, completions):
             rows.append((key, ident, StoredSample(
                 key, provider.spec.raw, job.probe.id, job.probe.version, index,
-                dict(job.logical, n=job.request.n, seed_sent=job.request.seed),
+                dict(job.logical, n=job.request.n,
+                     **({"seed_sent": job.request.seed} if provider.sends_parameters else {})),
                 completion.to_json())))
         self._pending.extend(rows)
         if not self._flush_scheduled:
@@ -361,7 +371,7 @@ def load_samples(targets: list[Target], probes: tuple[Probe, ...], *, samples: i
     for target in targets:
         ident = target.provider.identity
         for probe in probes:
-            logical = _logical_request(probe, seed, target.draw).logical()
+            logical = _key_request(target.provider, _logical_request(probe, seed, target.draw))
             keys = [sample_key(ident, probe.id, probe.version, logical, i)
                     for i in range(probe.samples or samples)]
             stored = store.get_many(keys)

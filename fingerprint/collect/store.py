@@ -34,6 +34,14 @@ CREATE TABLE IF NOT EXISTS samples (
     response TEXT NOT NULL,
     stored_at TEXT NOT NULL
 );
+-- Every analysis made on stored answers (docs/report.md#analysis-log): how many panels
+-- were tried on the same suspect answers is itself evidence a reader should see.
+CREATE TABLE IF NOT EXISTS analyses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    suspect_answers TEXT NOT NULL,
+    entry TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS analyses_by_answers ON analyses (suspect_answers);
 """
 
 
@@ -131,6 +139,18 @@ class Store:
             except sqlite3.Error:
                 pass
             raise StoreError(f"cannot write to the response store {self.path} ({exc})") from None
+
+    def log_analysis(self, suspect_answers: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        """Record one analysis of the suspect answers ``suspect_answers`` (a digest of their
+        sample keys); return every analysis of them so far, this one last."""
+        try:
+            self._db.execute("INSERT INTO analyses (suspect_answers, entry) VALUES (?, ?)",
+                             (suspect_answers, canonical_json(entry)))
+            rows = self._db.execute("SELECT entry FROM analyses WHERE suspect_answers = ? "
+                                    "ORDER BY id", (suspect_answers,)).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to the response store {self.path} ({exc})") from None
+        return [json.loads(r[0]) for r in rows]
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM samples").fetchone()[0])

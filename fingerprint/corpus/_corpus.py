@@ -17,6 +17,7 @@ id and fetched through ``datasets``/``huggingface_hub`` (see :mod:`._hub`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,29 @@ def load_corpus(source: str | Path) -> Corpus:
     if key not in _CACHE:
         _CACHE[key] = _load_local(path)
     return _CACHE[key]
+
+
+_FILE_HASHES: dict[tuple, dict[str, str]] = {}
+
+
+def source_files(source: str | Path) -> dict[str, str]:
+    """SHA-256 of every data file a corpus (or run folder) at ``source`` is read from.
+
+    Keys are paths relative to ``source`` (the file's own name for a single file); only
+    ``.json``/``.jsonl`` files count, as for the loaders.  A Hub dataset id has no local
+    files here: the result is empty.
+    """
+    path = Path(str(source)).expanduser()
+    if not path.exists():
+        return {}
+    path = path.resolve()
+    key = _fingerprint_path(path)
+    if key not in _FILE_HASHES:
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl"))
+        _FILE_HASHES[key] = {(p.name if p == path else p.relative_to(path).as_posix()):
+                             hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    return _FILE_HASHES[key]
 
 
 def _load_local(path: Path) -> Corpus:

@@ -81,6 +81,9 @@ class Provider(abc.ABC):
     """A model behind some interface.  Subclasses set ``max_n`` (1 = repeated calls)."""
 
     max_n: int = 1
+    # False for replays: the request's sampling parameters reach no model, so they are
+    # neither part of a sample's key nor recorded with it.
+    sends_parameters: bool = True
 
     def __init__(self, spec: "ModelSpec"):  # noqa: F821 - ModelSpec lives in models.spec
         self.spec = spec

@@ -14,12 +14,12 @@ normalisation.  A prompt the source lacks is a non-retryable :class:`ProviderErr
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..corpus import Corpus, iter_jsonl, load_corpus, normalize_prompt
+from ..corpus import Corpus, iter_jsonl, load_corpus, normalize_prompt, source_files
 from ..errors import CorpusError, ProviderError, SpecError
 from .base import ChatRequest, Completion, Provider
 from .spec import ModelSpec
@@ -94,7 +94,14 @@ def load_run_answers(run: Path, name: str) -> dict[str, list[str]]:
 
 
 class ReplayProvider(Provider):
-    """Serve stored answers of one model of a corpus or of a stored run folder."""
+    """Serve stored answers of one model of a corpus or of a stored run folder.
+
+    Nothing about the original sampling is known or invented: answers carry no creation
+    time, and the runner records no sampling parameters for them (``sends_parameters``).
+    Each answer names its source and the SHA-256 of the source's files.
+    """
+
+    sends_parameters = False
 
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
@@ -112,6 +119,9 @@ class ReplayProvider(Provider):
             if not self._answers:
                 raise CorpusError(f"corpus {self.source} has no prompt texts to match requests "
                                   "against (a FastChat folder needs its question.jsonl)")
+        files = source_files(path / "responses.jsonl" if self.corpus is None else self.source)
+        self.source_record = {"files": files, "sha256": hashlib.sha256(
+            json.dumps(files, sort_keys=True).encode("utf-8")).hexdigest()}
         self._cursor: dict[str, int] = {}
         self.max_n = max(len(v) for v in self._answers.values())
 
@@ -138,9 +148,8 @@ class ReplayProvider(Provider):
                                 f"to the prompt {prompt[:60]!r}, asked for sample "
                                 f"{start + request.n}; use samples ≤ {len(stored)}", retryable=False)
         self._cursor[prompt] = start + request.n
-        now = datetime.now(timezone.utc).isoformat()
-        return [Completion(text=t, finish_reason="stop", served_model=self.name,
-                           latency_s=0.0, created=now,
-                           raw_response={"replay_source": self.source, "model": self.name,
-                                         "sample": start + i})
+        return [Completion(text=t, finish_reason=None, served_model=self.name,
+                           raw_response={"replayed": True, "replay_source": self.source,
+                                         "source_sha256": self.source_record["sha256"],
+                                         "model": self.name, "sample": start + i})
                 for i, t in enumerate(stored[start:start + request.n])]

@@ -25,7 +25,7 @@ from ..models.replay import split_replay_model
 from ..models.spec import ModelSpec, parse_spec
 from ..run import CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, Report
 from ..suite import Suite, load_suite
-from ._report import build_report, write_report
+from ._report import build_report, log_analysis, write_report
 
 
 @dataclass
@@ -135,6 +135,10 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     runfolder.write_suite(request.out / runfolder.SUITE_FILE, suite)
     runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
     summary = result.to_json()
+    sources = {t.provider.source: t.provider.source_record for t in targets
+               if getattr(t.provider, "source_record", None) is not None}
+    if sources:  # replays: which stored files the answers came from, hashed
+        summary["replay_sources"] = sources
     runfolder.write_json(request.out / COLLECTION_FILE, summary)
     raise_if_short(result)  # interrupted, budget spent or samples missing: after writing
     return suite, summary
@@ -169,6 +173,7 @@ def compare(request: RunRequest) -> Report:
         lineage_copy.unlink()  # facts of an earlier run must not decide this one
     report = build_report(request.out, request.command, calibration=calibration,
                           prior=request.prior, calibration_source=request.calibration)
+    report = log_analysis(request.out, request.store_path, report)
     write_report(request.out, report)
     return report
 

@@ -3,19 +3,24 @@ collection, and write report.json, the renderings and the manifest."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .._records import from_json
+from ..collect.store import Store, canonical_json
 from .. import run as runfolder
 from ..report import render_pdf, write_report_files
 from ..run import (COLLECTION_FILE, REPORT_FILE, SCHEMA_VERSION, AnalysisOptions, Collection,
+                   Custody,
                    ModelEntry, Models, Report, Served, SuiteInfo, ToolInfo)
 
 MANIFEST_NOTE = ("manifest.json lists the SHA-256 of every file of this folder; run "
-                 "`fingerprint verify DIR` to check them and recompute the verdict")
+                 "`fingerprint verify DIR` to check them and recompute the verdict, and "
+                 "`fingerprint verify DIR --public-key KEY` to check the author's signature")
 
 
 def served_info(rows: list[dict[str, Any]], role: str) -> Served:
@@ -51,6 +56,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
                  prior: float | None, calibration_source: str | None = None) -> Report:
     fresh = runfolder.recompute(run_dir, calibration=calibration, prior=prior)
     run, suite, rows = fresh.data.run, fresh.data.suite, fresh.data.rows
+    evidence = runfolder.evidence_files(run_dir)
     return Report(
         schema_version=SCHEMA_VERSION,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -58,13 +64,32 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
         environment=runfolder.environment_info(), seed=run["config"]["seed"],
         suite=SuiteInfo(**suite.to_json()), models=_models(run, rows),
         collection=_collection(run_dir, run, rows),
-        evidence_files={name: runfolder.sha256_file(run_dir / name) for name in
-                        (runfolder.RESPONSES_FILE, runfolder.SUITE_FILE, runfolder.RUN_FILE)},
+        evidence_files=evidence,
         analysis=fresh.analysis, probes=fresh.probes, verdict=fresh.verdict,
         evaluation=fresh.evaluation,
         analysis_options=AnalysisOptions(calibration=calibration and Path(calibration).name,
                                          calibration_source=calibration_source, prior=prior),
-        manifest_note=MANIFEST_NOTE)
+        manifest_note=MANIFEST_NOTE,
+        custody=Custody(run_id=run["run_id"], evidence_sha256=runfolder.evidence_digest(evidence)))
+
+
+def log_analysis(run_dir: Path, store_path: Path | str | None, report: Report) -> Report:
+    """Record this analysis in the store and put every analysis of the same suspect answers
+    into the report: a reader sees how many panels were tried before this one."""
+    keys = sorted(r["key"] for r in runfolder.read_responses(run_dir / runfolder.RESPONSES_FILE)
+                  if r["role"] == "suspect")
+    digest = hashlib.sha256(canonical_json(keys).encode("utf-8")).hexdigest()
+    models, ev = report.models, report.evaluation
+    entry = {"created": report.created,
+             "run_id": report.custody.run_id if report.custody else None,
+             "suite_sha256": report.suite.sha256,
+             "reference": models.reference.spec if models.reference else None,
+             "controls": [c.spec for c in models.controls],
+             "label": report.verdict.label,
+             "likelihood_ratio": ev.likelihood_ratio if ev is not None else None}
+    with Store(store_path) as store:
+        log = store.log_analysis(digest, entry)
+    return dataclasses.replace(report, analysis_log=tuple(log))
 
 
 def write_report(run_dir: Path, report: Report, *, pdf: bool = False) -> str:

@@ -125,7 +125,7 @@ def plan_plots(report: Report) -> list[PlotInfo]:
     if _choice_probes(report):
         out.append(PlotInfo("choice_counts", "plots/choice_counts.png", "Answers to choice probes",
                             "Share of samples giving each answer, per model, on the choice probes "
-                            "with the strongest evidence."))
+                            f"with the smallest per-probe p-values (at most {MAX_CHOICE_PROBES})."))
     return out
 
 

@@ -190,6 +190,7 @@ def _exhibits(report: Report) -> list[dict[str, Any]]:
                    ("Control", ex.control_answer)]
         out.append({
             "probe_id": one_line(ex.probe_id, 120), "family": one_line(ex.family, 60),
+            "kind": one_line(ex.kind or "", 40),
             "prompt": clip(ex.prompt, 1500, 30, "the probe suite"),
             "why": one_line(ex.why, 800),
             "answers": [{"who": who, "clip": clip(a, where=where)} for who, a in answers
@@ -252,7 +253,76 @@ def _method(report: Report) -> dict[str, Any]:
                         ("name", "version", "sha256", "trained_on")},
         "ece": fmt_num(cal.ece, 2), "brier": fmt_num(cal.brier, 2),
         "n_probes": len(report.probes),
+        "answers": _answers_text(report),
+        "replayed": _replayed_text(report),
     }
+
+
+def _answers_text(report: Report) -> str:
+    """How often each model answered each probe, as it happened (not as planned)."""
+    counts = {p.n_samples.reference for p in report.probes} | {
+        p.n_samples.suspect for p in report.probes}
+    if not counts:
+        return "as the collection record states"
+    if counts == {1}:
+        return "once (one answer per prompt)"
+    if len(counts) == 1:
+        return f"{counts.pop()} times"
+    return f"{min(counts)} to {max(counts)} times"
+
+
+def _replayed_text(report: Report) -> str:
+    """Replays say what they are: whose stored files the answers came from."""
+    sources = report.collection.replay_sources or {}
+    if not sources:
+        return ""
+    names = "; ".join(f"{one_line(src, 160)} (SHA-256 {one_line(rec.get('sha256'), 64)} over "
+                      f"{len(rec.get('files') or {})} file(s))" for src, rec in sorted(sources.items()))
+    return (f"Answers of the replayed models were read from stored files, not collected by "
+            f"this tool: {names}. How, when and with which sampling parameters their authors "
+            "generated them is not known to this report; the per-file hashes are in "
+            "collection.json.")
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _hex(value: str | None) -> str:
+    """A hash or id as printed: lower-case hex only (it goes into CSS page footers too)."""
+    text = (value or "").lower()
+    return text if text and set(text) <= _HEX else ""
+
+
+def _custody(report: Report) -> dict[str, str] | None:
+    """Run id and evidence hash, the two values every printed page carries."""
+    if report.custody is None:
+        return None
+    return {"run_id": _hex(report.custody.run_id),
+            "evidence_sha256": _hex(report.custody.evidence_sha256)}
+
+
+def _analysis_log(report: Report) -> dict[str, Any] | None:
+    """The store's record of every analysis of the same suspect answers."""
+    log = report.analysis_log or ()
+    if not log:
+        return None
+    panels = {(e.get("reference"), tuple(e.get("controls") or ()), e.get("suite_sha256"))
+              for e in log}
+    rows = [{"created": one_line(e.get("created"), 40), "reference": one_line(e.get("reference"), 120),
+             "controls": _clip_list([one_line(c, 120) for c in e.get("controls") or ()], 6),
+             "label": one_line(e.get("label"), 30),
+             "lr": fmt_num(e.get("likelihood_ratio"), 3)} for e in log[-20:]]
+    n, k = len(log), len(panels)
+    text = (f"The response store records {n} analys{'is' if n == 1 else 'es'} of these suspect "
+            f"answers, with {k} distinct panel{'s' if k != 1 else ''} (reference, controls, "
+            "suite), this one included.")
+    return {"count": n, "panels": k, "rows": rows, "text": text,
+            "shown": f"the last {len(rows)}" if n > len(rows) else "all"}
+
+
+def _clip_list(items: list[str], limit: int) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit
+                                       else "") or "none"
 
 
 def _repro(report: Report) -> dict[str, Any]:
@@ -260,7 +330,9 @@ def _repro(report: Report) -> dict[str, Any]:
     return {
         "command": clip(report.command or "n/a", 4000, 20, "report.json"),
         "tool": f"{one_line(tool.name, 40)} {one_line(tool.version, 40)}".strip(),
-        "git_revision": one_line(tool.git_revision or "unknown", 80),
+        "git_revision": one_line(tool.git_revision or "unknown (not run from a git checkout)", 80)
+                        + (" with uncommitted changes" if tool.dirty else ""),
+        "package_sha256": one_line(tool.package_sha256 or "", 80),
         "python": one_line(env.get("python") or "n/a", 60),
         "platform": one_line(env.get("platform") or "n/a", 120),
         "packages": [(one_line(k, 60), one_line(v, 60))
@@ -273,7 +345,10 @@ def _repro(report: Report) -> dict[str, Any]:
                        ("requests_made", "responses_reused", "samples_total", "samples_per_probe",
                         "first_request", "last_request", "responses_file")
                        if getattr(coll, k) is not None],
-        "manifest_sha256": "",
+        "evidence_files": [(one_line(k, 80), one_line(v, 80))
+                           for k, v in sorted(report.evidence_files.items())],
+        "custody": _custody(report),
+        "analysis_log": _analysis_log(report),
         "schema_version": one_line(report.schema_version, 20),
         "created": one_line(report.created, 40),
     }

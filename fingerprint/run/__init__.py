@@ -11,18 +11,22 @@ from ._environment import environment_info, git_revision, tool_info
 from ._folder import (CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, REPORT_FILE, RESPONSES_FILE, RUN_FILE,
                       SUITE_FILE, prepare, read_json, read_responses, read_suite, run_id,
                       write_json, write_responses, write_suite, write_text)
-from ._manifest import MANIFEST_FILE, check_manifest, sha256_file, write_manifest
+from ._manifest import (EVIDENCE_FILES, MANIFEST_FILE, SIGNATURE_FILE, check_manifest,
+                        evidence_digest, evidence_files, sha256_file, write_manifest)
 from ._recompute import Recomputed, RunData, analyze_run, read_run, recompute
-from ._report_file import (SCHEMA_VERSION, AnalysisOptions, Collection, ModelEntry, Models,
+from ._report_file import (SCHEMA_VERSION, AnalysisOptions, Collection, Custody, ModelEntry, Models,
                            Report, Served, SuiteInfo, ToolInfo, read_report, report_from_json,
                            write_report_json)
+from ._signature import check_signature, public_key_fingerprint, sign_run
 from ._verify import verify
 
-__all__ = ["AnalysisOptions", "CALIBRATION_COPY", "COLLECTION_FILE", "Collection", "LINEAGE_FILE",
-           "MANIFEST_FILE", "ModelEntry", "Models", "REPORT_FILE", "RESPONSES_FILE", "RUN_FILE",
+__all__ = ["AnalysisOptions", "CALIBRATION_COPY", "COLLECTION_FILE", "Collection", "Custody",
+           "EVIDENCE_FILES", "LINEAGE_FILE", "MANIFEST_FILE", "SIGNATURE_FILE", "ModelEntry", "Models", "REPORT_FILE", "RESPONSES_FILE", "RUN_FILE",
            "Recomputed", "Report", "RunData", "SCHEMA_VERSION", "SUITE_FILE", "Served",
-           "SuiteInfo", "ToolInfo", "analyze_run", "check_manifest", "environment_info",
-           "git_revision", "prepare", "read_json", "read_report", "read_responses", "read_run",
-           "read_suite", "recompute", "report_from_json", "run_id", "sha256_file", "tool_info",
+           "SuiteInfo", "ToolInfo", "analyze_run", "check_manifest", "check_signature",
+           "environment_info", "evidence_digest", "evidence_files",
+           "git_revision", "prepare", "public_key_fingerprint", "read_json", "read_report", "read_responses", "read_run",
+           "read_suite", "recompute", "report_from_json", "run_id", "sha256_file", "sign_run",
+           "tool_info",
            "verify", "write_json", "write_manifest", "write_report_json", "write_responses",
            "write_suite", "write_text"]

@@ -18,8 +18,10 @@ from ..analysis import AnalysisResult, Evaluation, ProbeRow, Verdict
 from ..errors import RunFolderError, SchemaError
 from ._folder import write_json
 
-SCHEMA_VERSION = "1.1"  # 1.1: evaluation; verdict.probability is the posterior at a stated prior
-SUPPORTED_SCHEMAS = ("1.0", SCHEMA_VERSION)
+# 1.1: evaluation; verdict.probability is the posterior at a stated prior.
+# 1.2: custody (run id, evidence hash), tool.dirty and tool.package_sha256.
+SCHEMA_VERSION = "1.2"
+SUPPORTED_SCHEMAS = ("1.0", "1.1", SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,16 @@ class ToolInfo:
     name: str
     version: str
     git_revision: str | None
+    dirty: bool | None = optional()  # uncommitted changes in the checkout that ran
+    package_sha256: str | None = optional()  # hash of the package's own files as installed
+
+
+@dataclass(frozen=True)
+class Custody:
+    """What ties the printed report to the stored evidence (docs/report.md#custody)."""
+
+    run_id: str
+    evidence_sha256: str  # SHA-256 of the canonical {file: sha256} of the evidence files
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,8 @@ class Collection:
     prices: dict[str, dict[str, Any]] | None = optional()  # spec -> the price used and its source
     price_table: dict[str, Any] | None = optional()  # the shipped table: date and source
     cost_usd: float | None = optional()  # priced spending of this invocation
+    # Replays (schema 1.2): source -> {"sha256", "files": {file: sha256}} of the stored answers
+    replay_sources: dict[str, dict[str, Any]] | None = optional()
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,9 @@ class Report:
     analysis_options: AnalysisOptions
     manifest_note: str | None = optional()
     evaluation: Evaluation | None = optional()
+    custody: Custody | None = optional()
+    # Every analysis the store recorded of the same suspect answers, this one last (1.2)
+    analysis_log: tuple[dict[str, Any], ...] | None = optional()
 
 
 def report_from_json(data: Any, where: str = "report.json") -> Report:

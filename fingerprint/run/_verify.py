@@ -10,7 +10,8 @@ from .._records import to_json
 from ..collect.store import sample_key
 from ..errors import FingerprintError
 from ._folder import REPORT_FILE, RESPONSES_FILE, read_json, read_responses
-from ._manifest import check_manifest
+from ._manifest import check_manifest, evidence_digest, sha256_file
+from ._signature import check_signature
 from ._recompute import recompute
 
 CHECKED_FIELDS = ("probes", "verdict", "analysis")
@@ -43,14 +44,34 @@ def _check_keys(run_dir: Path) -> list[str]:
     return problems
 
 
-def verify(run_dir: Path) -> list[str]:
-    """Every problem found, one line each; an empty list means the run checks out."""
+def _check_evidence(run_dir: Path, report: Any) -> list[str]:
+    """The hashes the report prints must be those of the files beside it."""
+    if not isinstance(report, dict):
+        return []
+    files = report.get("evidence_files") or {}
+    problems = [f"{name}: SHA-256 differs from the one the report prints" for name, sha
+                in sorted(files.items())
+                if not (run_dir / name).is_file() or sha256_file(run_dir / name) != sha]
+    custody = report.get("custody") or {}
+    if custody.get("evidence_sha256") and custody["evidence_sha256"] != evidence_digest(files):
+        problems.append("report.json: the evidence hash does not match its evidence files")
+    return problems
+
+
+def verify(run_dir: Path, public_key: Path | None = None) -> list[str]:
+    """Every problem found, one line each; an empty list means the run checks out.
+
+    With ``public_key`` the folder's signature must verify under it too: without one a
+    rebuilt folder is consistent, and only the signature shows it is not the original.
+    """
     if not run_dir.is_dir():
         raise FingerprintError(f"{run_dir} is not a folder; give the --out folder of a run")
-    problems = check_manifest(run_dir)
+    problems = check_signature(run_dir, public_key) if public_key is not None else []
+    problems += check_manifest(run_dir)
     try:
         problems += _check_keys(run_dir)
         report = read_json(run_dir / REPORT_FILE)
+        problems += _check_evidence(run_dir, report)
         options = (report.get("analysis_options") or {}) if isinstance(report, dict) else {}
         calibration = options.get("calibration")
         fresh = recompute(run_dir, calibration=str(run_dir / calibration) if calibration else None,

@@ -77,12 +77,51 @@ def test_report_shape_is_json_ready_and_bit_for_bit_reproducible():
     assert len(a["tests"]["distillation"]["per_control"]) == 2
     assert len(a["tests"]["controls_vs_reference_equality"]) == 2
     assert all(isinstance(v, (int, float)) or v is None for v in a["evidence"].values())
-    assert 1 <= len(a["exhibits"]) <= 6
+    ex = a["exhibits"]
+    assert 3 <= len(ex) <= 3 * 8
+    assert [e["kind"] for e in ex[:3]] == ["most reference-like", "drawn at random",
+                                          "least reference-like"]
+    assert len({e["family"] for e in ex}) == len(ex) // 3  # one probe per family
     assert len(a["plot_data"]["null_distribution"]["null"]) == 200
     assert len(a["plot_data"]["projection"]["points"]) <= 400
     fam = a["families"][0]
     assert fam["direction"] in ("toward reference", "away", "none")
     assert fam["ci"][0] <= fam["effect"] <= fam["ci"][1]
+
+
+def test_exhibits_show_the_best_a_random_and_the_contrary_answer():
+    """On a hand-made kernel: per family the probe with the largest |effect|, and on it the
+    suspect answers closest to, drawn from, and farthest from the reference."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from fingerprint.analysis._exhibits import exhibits
+
+    def probe(pid, family, kernel, texts):
+        groups = [np.array([0, 1]), np.array([2, 3, 4]), np.array([5, 6])]
+        return SimpleNamespace(data=SimpleNamespace(
+            kernel=np.array(kernel, dtype=float), groups=groups, texts=texts, labels=None,
+            probe=SimpleNamespace(id=pid, family=family, answer_type="free_text",
+                                  messages=[{"role": "user", "content": f"ask {pid}"}])))
+
+    k = np.eye(7)
+    k[2, 0] = k[0, 2] = 0.9   # suspect answer "s0" is closest to reference answer "r0"
+    k[3, 1] = k[1, 3] = 0.5
+    k[4, 0] = k[0, 4] = 0.1   # "s2" is the least reference-like
+    k[6, 0] = k[0, 6] = 0.4   # the control answer closest to r0 is "c1"
+    texts = ["r0", "r1", "s0", "s1", "s2", "c0", "c1"]
+    results = [probe("a1", "A", k, texts), probe("a2", "A", k, texts), probe("b1", "B", k, texts)]
+    out = exhibits(results, [0.2, -0.7, 0.3], ["ctrl-1", "ctrl-2"])
+    assert [(e.probe_id, e.kind) for e in out] == [
+        ("a2", "most reference-like"), ("a2", "drawn at random"), ("a2", "least reference-like"),
+        ("b1", "most reference-like"), ("b1", "drawn at random"), ("b1", "least reference-like")]
+    assert (out[0].suspect_answer, out[0].reference_answer, out[0].control_answer) == \
+        ("s0", "r0", "c1")
+    assert out[2].suspect_answer == "s2" and out[2].reference_answer == "r0"
+    assert out[1].suspect_answer in ("s0", "s1", "s2")
+    assert "range 0.10–0.90" in out[0].why and "(ctrl-1) has 0.40" in out[0].why
+    assert exhibits(results, [0.2, -0.7, 0.3], ["ctrl-1", "ctrl-2"]) == out  # seeded draw
 
 
 def test_without_controls_only_equality_is_tested():

@@ -77,3 +77,40 @@ def test_replay_run_folder(tmp_path):
     assert _ask(ref, "Hi there")[0].text == "zoo/teacher says 0"
     with pytest.raises(CorpusError, match="no answers from 'openai/x'"):
         ReplayProvider(parse_spec(f"replay/{run}#openai/x"))
+
+
+def test_a_replay_run_records_no_invented_sampling_and_hashes_its_source(tmp_path):
+    """Replayed lines carry no sampling parameters, seed or time that no model saw; the
+    collection names the corpus files with their SHA-256 and the report says it replayed."""
+    import hashlib
+
+    from fingerprint.cli import main
+
+    rows = [{"model": m, "prompt_id": i, "prompt": f"Question number {i}?",
+             "response": f"{m} answers {i} " * (i + 1)}
+            for m in ("a", "b", "c", "d", "e") for i in range(12)]
+    f = corpus = tmp_path / "answers.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "run"
+    args = ["compare", "--ref", f"replay/{corpus}#a", "--suspect", f"replay/{corpus}#b",
+            "--control", f"replay/{corpus}#c", "--control", f"replay/{corpus}#d",
+            "--control", f"replay/{corpus}#e", "--samples", "1", "--out", str(out),
+            "--store", str(tmp_path / "store.db"), "--no-progress"]
+    assert main(args) == 0
+    lines = [json.loads(x) for x in (out / "responses.jsonl").read_text().splitlines()]
+    assert len(lines) == 60
+    for line in lines:
+        assert set(line["request"]) == {"messages", "replayed", "n"}
+        assert line["response"]["created"] is None and line["response"]["latency_s"] is None
+    expected = hashlib.sha256(f.read_bytes()).hexdigest()
+    collection = json.loads((out / "collection.json").read_text())
+    assert collection["replay_sources"][str(corpus.resolve())]["files"] == {"answers.jsonl": expected}
+    assert lines[0]["response"]["raw_response"]["source_sha256"] == \
+        collection["replay_sources"][str(corpus.resolve())]["sha256"]
+    md = (out / "report.md").read_text()
+    assert "not collected by this tool" in md and "once (one answer per prompt)" in md
+    assert "several times" not in md
+    report = json.loads((out / "report.json").read_text())
+    assert report["collection"]["first_request"] is None  # no replay-time clock presented
+    assert all(m["served"]["first_request"] is None for m in report["models"]["controls"])
+    assert main(["verify", str(out)]) == 0

@@ -200,3 +200,109 @@ def test_same_verdict_over_http(tmp_path, monkeypatch):
             == in_process["models"]["reference"]["served"]["system_fingerprints"])
     # Same seeds and batching over the wire: the very same answers, hence the same statistics.
     assert [p["p_value"] for p in over_http["probes"]] == [p["p_value"] for p in in_process["probes"]]
+
+
+def _ed25519_pair(where: Path) -> tuple[Path, Path]:
+    """A key pair in the PEM forms `openssl genpkey -algorithm ed25519` and `openssl pkey
+    -pubout` write (PKCS#8 private key, SubjectPublicKeyInfo public key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = where / "key.pem", where / "key.pub.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+def test_report_prints_the_evidence_hash_of_the_files_beside_it(quickstart):
+    from fingerprint.run import evidence_digest, sha256_file
+
+    out, _ = quickstart
+    report = json.loads((out / "report.json").read_text())  # earlier tests re-ran the folder
+    files = report["evidence_files"]
+    assert {"responses.jsonl", "suite.json", "run.json", "collection.json"} <= set(files)
+    assert all(sha256_file(out / name) == sha for name, sha in files.items())
+    custody = report["custody"]
+    assert custody["evidence_sha256"] == evidence_digest(files)
+    assert custody["run_id"] == json.loads((out / "run.json").read_text())["run_id"]
+    html = (out / "report.html").read_text()
+    assert html.count(custody["evidence_sha256"]) >= 2  # first screen and chain of custody
+    assert f'content: "fingerprint run {custody["run_id"]}' in html  # every printed page
+    assert files["responses.jsonl"] in (out / "report.md").read_text()
+    assert report["tool"]["package_sha256"] and report["tool"]["version"] != "0.1.0"
+
+
+def test_a_signed_folder_rebuilt_after_editing_answers_fails_verify_with_the_key(
+        quickstart, tmp_path, capsys):
+    """The forgery verify alone cannot see: edit control answers, rebuild report and
+    manifest with the package's own functions; only the signature catches it."""
+    import shutil
+
+    from fingerprint.pipeline import build_report, write_report
+    from fingerprint.run import read_responses, write_responses
+
+    private, public = _ed25519_pair(tmp_path)
+    out = tmp_path / "signed"
+    shutil.copytree(quickstart[0], out)
+    assert main(["sign", str(out), "--key", str(private)]) == 0
+    assert main(["verify", str(out), "--public-key", str(public)]) == 0
+    assert private.read_text() not in capsys.readouterr().out
+
+    rows = read_responses(out / "responses.jsonl")
+    edited = 0
+    for row in rows:
+        if row["role"].startswith("control") and edited < 120:
+            row["response"]["text"] = "I am Teacher, made by the reference lab."
+            edited += 1
+    assert edited == 120
+    write_responses(out / "responses.jsonl", rows)
+    old = json.loads((out / "report.json").read_text())
+    write_report(out, build_report(out, old["command"], calibration=None, prior=None))
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0  # consistent: verify alone cannot tell
+    assert main(["verify", str(out), "--public-key", str(public)]) != 0
+    printed = capsys.readouterr().out
+    assert "MISMATCH manifest.sig.json: the signature does not match manifest.json" in printed
+
+    (tmp_path / "other").mkdir()
+    _, stranger = _ed25519_pair(tmp_path / "other")
+    assert main(["verify", str(out), "--public-key", str(stranger)]) != 0
+    assert "signed by another key" in capsys.readouterr().out
+    (out / "manifest.sig.json").unlink()
+    assert main(["verify", str(out), "--public-key", str(public)]) != 0
+    assert "the folder is not signed" in capsys.readouterr().out
+
+
+def test_signing_errors_are_one_line(tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "bad.pem").write_text("not a key")
+    assert main(["sign", str(tmp_path), "--key", str(tmp_path / "bad.pem")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a PEM private key" in err[0] and "openssl genpkey" in err[0]
+    assert main(["sign", str(tmp_path / "nowhere"), "--key", str(tmp_path / "bad.pem")]) != 0
+    assert "has no manifest.json" in capsys.readouterr().err
+
+
+def test_the_report_lists_every_panel_tried_on_the_same_suspect_answers(tmp_path):
+    """The store logs each analysis; a second panel on the same answers shows up on the
+    first page of the second report ("how many panels did you try?")."""
+    store = str(tmp_path / "store.db")
+    base = ["--ref", "zoo/teacher", "--suspect", "zoo/student-100", "--samples", "3",
+            "--store", store]
+    first = compare(tmp_path / "one", *base, *CONTROLS)
+    assert [e["controls"] for e in first["analysis_log"]] == [
+        ["zoo/independent-a", "zoo/independent-b", "zoo/independent-c"]]
+    second = compare(tmp_path / "two", *base, "--control", "zoo/independent-a",
+                     "--control", "zoo/student-b-100", "--control", "zoo/independent-c")
+    log = second["analysis_log"]
+    assert len(log) == 2 and log[0]["run_id"] == first["custody"]["run_id"]
+    assert log[1]["controls"][1] == "zoo/student-b-100"
+    assert log[0]["label"] == first["verdict"]["label"]
+    md = (tmp_path / "two" / "report.md").read_text()
+    assert "**Other panels tried:** The response store records 2 analyses of these suspect " \
+           "answers, with 2 distinct panels" in md
+    assert main(["verify", str(tmp_path / "two")]) == 0

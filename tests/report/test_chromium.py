@@ -115,3 +115,44 @@ def test_browser_fetches_nothing_a_model_wrote(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def _pdf_pages_text(pdf: Path) -> list[str]:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian package poppler-utils) reads the PDF's text")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def test_every_pdf_page_carries_run_id_evidence_hash_and_page_number(run_dir: Path) -> None:
+    report = example_report()
+    assert report.custody is not None, "the example report predates custody; regenerate it"
+    pages = _pdf_pages_text(render_pdf(run_dir))
+    for number, page in enumerate(pages, 1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert f"fingerprint run {report.custody.run_id}" in page
+        assert report.custody.evidence_sha256[:16] in page
+    assert report.custody.evidence_sha256 in pages[0]  # in full on the first page
+
+
+def test_a_chinese_answer_prints_with_a_cjk_font(tmp_path: Path) -> None:
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    if "CJK" not in fonts:
+        pytest.skip("no CJK font installed (Debian package fonts-noto-cjk)")
+    chinese = "我是由参考实验室训练的语言模型。"
+
+    def in_chinese(r: dict) -> None:
+        for ex in r["analysis"]["exhibits"]:
+            ex["suspect_answer"] = chinese
+
+    write_report_files(edited(example_report(), in_chinese), tmp_path)
+    pdf = render_pdf(tmp_path)
+    assert pdf is not None
+    used = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout if shutil.which("pdffonts") else ""
+    if not used:
+        pytest.skip("pdffonts (poppler-utils) lists the PDF's fonts")
+    assert "CJK" in used, f"no CJK font embedded; the answer would print as boxes:\n{used}"
+    assert chinese in "".join(_pdf_pages_text(pdf)).replace("\n", "").replace(" ", "")
