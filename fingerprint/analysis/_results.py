@@ -110,6 +110,10 @@ class LineageTest:
     p_value: float
     decides: bool
     method: str
+    # The rank on show: every control scored exactly as the suspect (itself held out)
+    control_names: tuple[str, ...] | None = optional()
+    control_scores: tuple[float, ...] | None = optional()
+    at_or_above: tuple[str, ...] | None = optional()  # controls scoring at or above the suspect
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ..stats import single_sample
 from ..stats.bootstrap import mean_ci
 from ..stats.combine import z_score as z_of
 from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
-from ._lineage import METHOD, lineage_score
+from ._lineage import METHOD, LineageResult, lineage_score
 from ._probe import ProbeData
 from ._results import (Analysis, AnalysisResult, Comparison, DistillationTest, EmbedderRecord,
                        EqualityTest, Evidence, FamilyResult, FamilySimilarity, LineageTest,
@@ -108,7 +108,8 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         statistic="studentised mean of per-prompt differences, weakest control",
         observed=wk.statistic, null=tuple(sign_flip_null(D[:, j_weak], rng).tolist()),
         null_method=f"random sign flips (t with {wk.df} df in the test)")
-    lineage_z, lineage_p = _lineage_evidence(pdata, full, K, rng)
+    rank = _lineage_evidence(pdata, full, K, rng)
+    lineage_z, lineage_p = (rank.score, rank.p_value) if rank is not None else (None, None)
     evidence = Evidence(
         n_probes=len(full), n_controls=K, single_sample=1, samples_per_probe=1.0,
         distill_p=summary.p_distill, distill_z=z_of(panel.p_value) if panel else None,
@@ -123,10 +124,14 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
     lineage = None
     if K >= WIDE_PANEL and lineage_z is not None:
         verdict = decide_lineage(summary, lineage_z, lineage_p, alpha)
+        ctrl_names = tuple(names[2:])
         lineage = LineageTest(
             statistic=lineage_z, p_value=lineage_p, decides=True,
             method="rank of the suspect's lineage score among the controls' (exact under "
-                   "exchangeability; " + METHOD + ")")
+                   "exchangeability; " + METHOD + ")",
+            control_names=ctrl_names, control_scores=tuple(rank.control_scores),
+            at_or_above=tuple(n for n, v in sorted(zip(ctrl_names, rank.control_scores),
+                                                   key=lambda nv: -nv[1]) if v >= lineage_z))
     tests = TestResults(
         distillation=DistillationTest(
             statistic=panel.statistic if panel else None, p_value=panel.p_value if panel else None,
@@ -153,16 +158,14 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
 
 
 def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
-                      rng: np.random.Generator) -> tuple[float | None, float | None]:
+                      rng: np.random.Generator) -> LineageResult | None:
     """The corpus lineage score (:mod:`._lineage`) on this run's own panel and
     prompts: how far the suspect sits above the controls, in units of their spread.  Drawn
     last from ``rng`` (its prompt split), so the other statistics keep their random draws."""
     if K < 2 or len(full) < 4:
-        return None, None
+        return None
     answers = [[pdata[i].texts[int(pdata[i].groups[m][0])] for i in full] for m in range(K + 2)]
-    res = lineage_score(answers[0], answers[1], answers[2:],
-                        seed=int(rng.integers(2**31 - 1)))
-    return res.score, res.p_value
+    return lineage_score(answers[0], answers[1], answers[2:], seed=int(rng.integers(2**31 - 1)))
 
 
 def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> TestVerdict:

@@ -148,3 +148,8 @@ def md_block(text: object, max_chars: int = DISPLAY_CHARS, max_lines: int = DISP
              where: str = "responses.jsonl") -> str:
     """:func:`clip` the text and put it in a :func:`md_fence` block."""
     return md_fence(clip(text, max_chars, max_lines, where))
+
+
+def short_name(spec: str, limit: int = 80) -> str:
+    """A model as a reader names it: the part after ``#`` of a replay spec, else the spec."""
+    return one_line(spec.split("#", 1)[1] if "#" in spec else spec, limit)

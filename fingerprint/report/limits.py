@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from ..run import ModelEntry, Report
 from ..suite import BUILT_IN_SOURCE
-from .escape import one_line
+from .escape import one_line, short_name
 
 MIN_CONTROLS = 3
 MIN_SAMPLES = 10
@@ -33,7 +33,7 @@ def model_family(spec: str) -> str:
 
 
 def _short(spec: str) -> str:
-    return one_line(spec.split("#", 1)[1] if "#" in spec else spec, 80)
+    return short_name(spec)
 
 
 def _roles(report: Report) -> list[tuple[str, ModelEntry]]:

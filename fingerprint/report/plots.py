@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from ..analysis import ChoiceCounts, FamilyResult
 from ..analysis import fmt_p as format_p
 from ..run import Report
-from .escape import one_line
+from .escape import one_line, short_name
 
 DPI = 110
 MAX_CHOICE_PROBES = 4
@@ -113,11 +113,24 @@ def plan_plots(report: Report) -> list[PlotInfo]:
                             "Similarity to the reference, per probe family",
                             "How close each model's answers are to the reference's, family by family. "
                             "A distilled suspect sits with the reference, apart from the controls."))
+    rank = report.analysis.tests.distillation_lineage
+    if rank is not None and rank.control_scores:
+        out.append(PlotInfo("lineage_rank", "plots/lineage_rank.png",
+                            "The deciding test: the suspect ranked among the controls",
+                            "Each dot is one control's lineage score, computed exactly as the "
+                            "suspect's (the control in the suspect's place, itself held out); the "
+                            "red line is the suspect's score. Controls at or above it are named: "
+                            "how often an unrelated model scores as high."))
     if data.null_distribution is not None and data.null_distribution.null:
+        secondary = rank is not None and rank.decides
         out.append(PlotInfo("null_distribution", "plots/null_distribution.png",
-                            "Null distribution of the distillation statistic",
-                            "Values of the test statistic when there is no link (permutations) and the "
-                            "observed value; the p-value is the share of the null at or beyond it."))
+                            "Null distribution of the relative test"
+                            + (" (secondary: it did not decide)" if secondary else ""),
+                            "Values of the relative test's statistic under sign flips of the "
+                            "per-probe differences against the weakest control, and the observed "
+                            "value; its p-value comes from the t-test named in Appendix A"
+                            + (". The verdict rests on the rank test above, not on this one."
+                               if secondary else ".")))
     if data.projection is not None and data.projection.points:
         out.append(PlotInfo("answer_map", "plots/answer_map.png", "Map of answers",
                             "Every answer placed in two dimensions so that similar answers sit close "
@@ -194,6 +207,32 @@ def _draw_null(fig: Any, report: Report) -> None:
     ax.legend(loc="upper left", frameon=False)
 
 
+def _draw_lineage_rank(fig: Any, report: Report) -> None:
+    rank = report.analysis.tests.distillation_lineage
+    scores = [float(v) for v in rank.control_scores]
+    names = list(rank.control_names or [f"control {i + 1}" for i in range(len(scores))])
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    fig.set_size_inches(7.0, 3.6)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.scatter([scores[i] for i in order], range(len(order)), s=14, color="#555555",
+               marker="o", label=f"controls ({len(scores)})")
+    obs = float(rank.statistic)
+    ax.axvline(obs, color="#C0392B", linewidth=2.2,
+               label=f"suspect = {obs:.3g}, rank p = {format_p(rank.p_value)}")
+    # Named: every control at or above the suspect (at most 8) and the one just below.
+    above = [j for j, i in enumerate(order) if scores[i] >= obs][-8:]
+    below = [j for j, i in enumerate(order) if scores[i] < obs][-1:]
+    for j in below + above:
+        ax.annotate(_plain(short_name(names[order[j]], 40), 40), (scores[order[j]], j),
+                    xytext=(-5, 0), textcoords="offset points", fontsize=7, va="center",
+                    ha="right", color="#000000" if j in above else "#555555")
+    ax.set_yticks([])
+    ax.set_xlabel("lineage score (units of the controls' spread)")
+    ax.set_ylabel("controls, by score")
+    ax.set_title("Lineage rank test: where the suspect sits among the controls")
+    ax.legend(loc="lower right", frameon=False)
+
+
 def _draw_answer_map(fig: Any, report: Report) -> None:
     proj = report.analysis.plot_data.projection
     fig.set_size_inches(7.0, 5.0)
@@ -256,6 +295,7 @@ def _draw_choices(fig: Any, report: Report) -> None:
 _DRAW: dict[str, Callable[[Any, Report], None]] = {
     "family_effects": _draw_family_effects, "family_similarity": _draw_family_similarity,
     "null_distribution": _draw_null, "answer_map": _draw_answer_map, "choice_counts": _draw_choices,
+    "lineage_rank": _draw_lineage_rank,
 }
 
 

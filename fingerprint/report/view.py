@@ -12,7 +12,8 @@ from typing import Any
 from ..analysis import DistillationTest, LineageTest, SampleCounts, TestResults
 from ..analysis import fmt_p as format_p
 from ..run import Report
-from .escape import clip, one_line
+from .escape import clip, one_line, short_name
+from .custody_view import repro_view
 from .evaluation_view import evaluation_view
 from .limits import derive_limitations
 from .plots import plan_plots
@@ -121,6 +122,36 @@ def deciding_test(tests: TestResults) -> LineageTest | DistillationTest:
     return tests.distillation_lineage or tests.distillation
 
 
+FIRST_PAGE_CONTROLS = 12  # the rest are listed in section 6
+
+
+def _relatives(report: Report) -> dict[str, str]:
+    """control name -> "relative of the suspect" etc., from the lineage facts."""
+    ev = report.evaluation
+    if ev is None or ev.lineage is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for r in ev.lineage.relatives_in_panel:
+        out.setdefault(r.control, []).append(f"relative of the {r.relative_of}")
+    return {k: " and ".join(v) for k, v in out.items()}
+
+
+def _rank_text(report: Report) -> str:
+    """The lineage rank test in words: where the suspect sits among the named controls."""
+    lt = report.analysis.tests.distillation_lineage
+    if lt is None or not lt.control_scores or lt.at_or_above is None:
+        return ""
+    k, n = len(lt.at_or_above), len(lt.control_scores)
+    relatives = _relatives(report)
+    named = [short_name(c) + (f" ({relatives[c]})" if c in relatives else "")
+             for c in lt.at_or_above[:8]]
+    more = f" and {k - 8} more" if k > 8 else ""
+    where = (f"{k} of the {n} controls score{'s' if k == 1 else ''} at or above it: {', '.join(named)}{more}"
+             if k else f"it scores above all {n} controls")
+    return (f"The suspect's lineage score is {fmt_num(lt.statistic, 3)} (in units of the "
+            f"controls' spread, each control scored exactly as the suspect); {where}.")
+
+
 def _summary(report: Report) -> dict[str, Any]:
     verdict = report.verdict
     label = verdict.label
@@ -152,11 +183,13 @@ def _summary(report: Report) -> dict[str, Any]:
                   "whether the suspect is the reference itself was tested.")
     else:
         p_text = "The distillation test did not produce a p-value."
+    rank_text = _rank_text(report)
     counts = (f"{report.suite.probes:,} probes, {report.collection.samples_total:,} answers"
               + (f" from {2 + len(controls)} models" if controls else " from 2 models"))
     return {
         "label": label if label in VERDICTS else "inconclusive", "title": title, "headline": headline,
         "summary": one_line(verdict.summary, 1500),
+        "rank_text": rank_text,
         "reasons": [one_line(r, 600) for r in verdict.reasons],
         "more_data": one_line(verdict.more_data_needed or "", 400),
         "probability": fmt_pct(verdict.probability), "probability_text": prob_text,
@@ -179,6 +212,11 @@ def _families(report: Report) -> tuple[list[dict[str, Any]], str]:
                      "direction_text": DIRECTIONS[key], "p_value": fmt_p(f.p_value)})
     text = (f"{tally['toward']} of {len(rows)} probe families point toward the reference, "
             f"{tally['away']} away from it, {tally['unclear']} show no clear direction.") if rows else ""
+    lineage = report.analysis.tests.distillation_lineage
+    if lineage is not None and lineage.decides:
+        text += (" Secondary: these effects come from the relative test against the weakest "
+                 "control, which did not decide this run; the verdict rests on the lineage "
+                 "rank test (summary and the rank plot).")
     return rows, text
 
 
@@ -284,76 +322,6 @@ def _replayed_text(report: Report) -> str:
             "collection.json.")
 
 
-_HEX = frozenset("0123456789abcdef")
-
-
-def _hex(value: str | None) -> str:
-    """A hash or id as printed: lower-case hex only (it goes into CSS page footers too)."""
-    text = (value or "").lower()
-    return text if text and set(text) <= _HEX else ""
-
-
-def _custody(report: Report) -> dict[str, str] | None:
-    """Run id and evidence hash, the two values every printed page carries."""
-    if report.custody is None:
-        return None
-    return {"run_id": _hex(report.custody.run_id),
-            "evidence_sha256": _hex(report.custody.evidence_sha256)}
-
-
-def _analysis_log(report: Report) -> dict[str, Any] | None:
-    """The store's record of every analysis of the same suspect answers."""
-    log = report.analysis_log or ()
-    if not log:
-        return None
-    panels = {(e.get("reference"), tuple(e.get("controls") or ()), e.get("suite_sha256"))
-              for e in log}
-    rows = [{"created": one_line(e.get("created"), 40), "reference": one_line(e.get("reference"), 120),
-             "controls": _clip_list([one_line(c, 120) for c in e.get("controls") or ()], 6),
-             "label": one_line(e.get("label"), 30),
-             "lr": fmt_num(e.get("likelihood_ratio"), 3)} for e in log[-20:]]
-    n, k = len(log), len(panels)
-    text = (f"The response store records {n} analys{'is' if n == 1 else 'es'} of these suspect "
-            f"answers, with {k} distinct panel{'s' if k != 1 else ''} (reference, controls, "
-            "suite), this one included.")
-    return {"count": n, "panels": k, "rows": rows, "text": text,
-            "shown": f"the last {len(rows)}" if n > len(rows) else "all"}
-
-
-def _clip_list(items: list[str], limit: int) -> str:
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit
-                                       else "") or "none"
-
-
-def _repro(report: Report) -> dict[str, Any]:
-    tool, env, suite, coll = report.tool, report.environment, report.suite, report.collection
-    return {
-        "command": clip(report.command or "n/a", 4000, 20, "report.json"),
-        "tool": f"{one_line(tool.name, 40)} {one_line(tool.version, 40)}".strip(),
-        "git_revision": one_line(tool.git_revision or "unknown (not run from a git checkout)", 80)
-                        + (" with uncommitted changes" if tool.dirty else ""),
-        "package_sha256": one_line(tool.package_sha256 or "", 80),
-        "python": one_line(env.get("python") or "n/a", 60),
-        "platform": one_line(env.get("platform") or "n/a", 120),
-        "packages": [(one_line(k, 60), one_line(v, 60))
-                     for k, v in sorted((env.get("packages") or {}).items())],
-        "suite": {k: one_line(getattr(suite, k), 200)
-                  for k in ("id", "version", "sha256", "source", "probes")},
-        "seed": one_line(report.seed, 40),
-        "models": _model_rows(report),
-        "collection": [(k.replace("_", " ").capitalize(), one_line(getattr(coll, k), 200)) for k in
-                       ("requests_made", "responses_reused", "samples_total", "samples_per_probe",
-                        "first_request", "last_request", "responses_file")
-                       if getattr(coll, k) is not None],
-        "evidence_files": [(one_line(k, 80), one_line(v, 80))
-                           for k, v in sorted(report.evidence_files.items())],
-        "custody": _custody(report),
-        "analysis_log": _analysis_log(report),
-        "schema_version": one_line(report.schema_version, 20),
-        "created": one_line(report.created, 40),
-    }
-
-
 def fmt_samples(n: SampleCounts) -> str:
     """Samples per model on one probe: ``20``, or ``R 20 · S 18 · C 20/19`` when they differ."""
     allv = [n.reference, n.suspect, *n.controls]
@@ -380,8 +348,11 @@ def build_view(report: Report) -> dict[str, Any]:
         "reference": next((m["spec"] for m in models if m["role"] == "Reference"), "n/a"),
         "suspect": next((m["spec"] for m in models if m["role"] == "Suspect"), "n/a"),
         "controls": [m["spec"] for m in models if m["role"].startswith("Control")],
+        "controls_short": [short_name(m["spec"]) for m in models
+                           if m["role"].startswith("Control")][:FIRST_PAGE_CONTROLS],
         "families": families, "family_text": family_text, "exhibits": _exhibits(report),
         "tests": _tests(report), "plots": plan_plots(report), "method": _method(report),
-        "limitations": derive_limitations(report), "repro": _repro(report), "probes": _probes(report),
+        "limitations": derive_limitations(report),
+        "repro": repro_view(report, _model_rows(report)), "probes": _probes(report),
         "created": one_line(report.created, 40),
     }

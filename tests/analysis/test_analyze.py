@@ -396,3 +396,18 @@ def test_a_control_related_to_the_suspect_makes_the_verdict_inconclusive():
     assert out["tests"]["distillation"]["p_value_reference_centred"] < 0.05
     assert v["label"] == "inconclusive", v
     assert "sibling" in v["summary"] and "unrelated to both" in v["more_data_needed"]
+
+
+def test_a_wide_one_answer_panel_shows_where_the_suspect_ranks():
+    """The deciding rank test carries every control's score, computed as the suspect's; the
+    named controls at or above the suspect reproduce its rank p-value exactly."""
+    from fingerprint.analysis import WIDE_PANEL
+
+    k = WIDE_PANEL + 2
+    data = synthetic(4, suspect="student", n_probes=16, n=1, n_controls=k)
+    out = analyze(data, seed=5)
+    lt = out["tests"]["distillation_lineage"]
+    assert lt["decides"] and len(lt["control_scores"]) == len(lt["control_names"]) == k
+    above = [n for n, v in zip(lt["control_names"], lt["control_scores"]) if v >= lt["statistic"]]
+    assert sorted(above) == sorted(lt["at_or_above"])
+    assert lt["p_value"] == pytest.approx((1 + len(above)) / (1 + k))

@@ -136,7 +136,19 @@ def test_every_pdf_page_carries_run_id_evidence_hash_and_page_number(run_dir: Pa
     assert report.custody.evidence_sha256 in pages[0]  # in full on the first page
 
 
-def test_a_chinese_answer_prints_with_a_cjk_font(tmp_path: Path) -> None:
+def _pdf_fonts(pdf: Path) -> list[tuple[str, str]]:
+    """(name, type) of every font in the PDF, as pdffonts lists them."""
+    if not shutil.which("pdffonts"):
+        pytest.skip("pdffonts (poppler-utils) lists the PDF's fonts")
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    return [(line.split()[0], " ".join(line.split()[1:3])) for line in lines if line.strip()]
+
+
+def test_a_chinese_answer_prints_with_a_cjk_font(run_dir: Path, tmp_path: Path) -> None:
+    """Differential: the same report with a Chinese answer must draw with a font the Latin
+    one does not use (Noto CJK, which Chromium embeds as Type 3 glyphs from the .ttc); with
+    no CJK font installed the characters would fall back to empty boxes of the Latin fonts."""
     fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout \
         if shutil.which("fc-list") else ""
     if "CJK" not in fonts:
@@ -150,9 +162,8 @@ def test_a_chinese_answer_prints_with_a_cjk_font(tmp_path: Path) -> None:
     write_report_files(edited(example_report(), in_chinese), tmp_path)
     pdf = render_pdf(tmp_path)
     assert pdf is not None
-    used = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout if shutil.which("pdffonts") else ""
-    if not used:
-        pytest.skip("pdffonts (poppler-utils) lists the PDF's fonts")
-    assert "CJK" in used, f"no CJK font embedded; the answer would print as boxes:\n{used}"
+    latin = set(_pdf_fonts(render_pdf(run_dir)))
+    added = [f for f in _pdf_fonts(pdf) if f not in latin]
+    assert any("CJK" in name or kind.startswith("Type 3") for name, kind in added), \
+        f"no font beyond the Latin ones drew the Chinese answer: {added}"
     assert chinese in "".join(_pdf_pages_text(pdf)).replace("\n", "").replace(" ", "")
