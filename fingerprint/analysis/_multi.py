@@ -33,19 +33,22 @@ CAUCHY_TRUNCATION = 0.99
 
 
 def clustered_panel_p(results: list[ProbeResult], n_comparisons: int,
-                      rng: np.random.Generator) -> tuple[float | None, int]:
+                      rng: np.random.Generator) -> tuple[float | None, int, tuple[float, ...]]:
     """The panel p-value with probes clustered by family: per comparison, the sign-flip
     test of the families' mean differences; then intersection–union (max over comparisons).
-    None when a comparison has fewer than two families with a defined difference."""
-    worst, n_clusters = 0.0, 0
+    None when a comparison has fewer than two families with a defined difference.  Also
+    returns each comparison's p (d_1..d_K, then d'_1..d'_K), so the panel p without any one
+    control is the max over the others' (the report's sensitivity table)."""
+    worst, n_clusters, each = 0.0, 0, []
     for j in range(n_comparisons):
         rel = [(comparisons(r)[j], r.data.probe.family) for r in results]
         rows = [(x.statistic, fam) for x, fam in rel if x is not None]
         if len({fam for _, fam in rows}) < 2:
-            return None, 0
+            return None, 0, ()
         res = cluster_sign_flip_test([d for d, _ in rows], [fam for _, fam in rows], rng=rng)
         worst, n_clusters = max(worst, res.p_value), res.n_clusters
-    return (worst, n_clusters) if n_comparisons else (None, 0)
+        each.append(float(res.p_value))
+    return (worst, n_clusters, tuple(each)) if n_comparisons else (None, 0, ())
 
 
 def _pooled(results: list[ProbeResult], ctrl_names: Sequence[str], alpha: float
@@ -146,7 +149,8 @@ def assemble(results: list[ProbeResult], names: list[str], embedder: EmbedderRec
                               [results[i].controls_eq_null[k] for i in ix]) if ix else None
         ctrl_eq.append(ControlEquality(control=ctrl_names[k], statistic=ce[0] if ce else None,
                                        p_value=ce[1] if ce else None, n_probes=len(ix)))
-    p_clustered, n_clusters = clustered_panel_p(results, 2 * K, rng) if full else (None, 0)
+    p_clustered, n_clusters, p_each = clustered_panel_p(results, 2 * K, rng) if full \
+        else (None, 0, ())
     cauchy = cauchy_combination([p for p in p_panel if p is not None],
                                 truncate=CAUCHY_TRUNCATION) \
         if any(p is not None for p in p_panel) else None
@@ -175,7 +179,8 @@ def assemble(results: list[ProbeResult], names: list[str], embedder: EmbedderRec
             weakest_control=summary.weakest_control, weakest_side=summary.weakest_side,
             p_value_reference_centred=side_p[0], p_value_suspect_centred=side_p[1],
             per_control=tuple(comp[:K]), cauchy_p_value=cauchy, method=DISTILLATION_METHOD,
-            p_value_clustered=p_clustered, n_clusters=n_clusters or None),
+            p_value_clustered=p_clustered, n_clusters=n_clusters or None,
+            p_clustered_by_comparison=p_each or None),
         distillation_suspect_centred=SuspectCentredTest(
             statistic=min(p.statistic for p in pooled[K:]) if full else None, p_value=side_p[1],
             per_control=tuple(comp[K:]),

@@ -62,6 +62,8 @@ class DistillationTest:
     method: str
     p_value_clustered: float | None = optional()  # probes clustered by family
     n_clusters: int | None = optional()
+    # each comparison's clustered p: toward-reference d_1..d_K, then suspect-centred d'_1..d'_K
+    p_clustered_by_comparison: tuple[float, ...] | None = optional()
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,39 @@ def deciding_test(tests: TestResults) -> LineageTest | DistillationTest:
 
 
 FIRST_PAGE_CONTROLS = 12  # the rest are listed in section 6
+DECISION_LEVEL = 0.05
+
+
+def _sensitivity(report: Report) -> dict[str, Any] | None:
+    """The deciding clustered p with each control left out, and with the controls related to
+    either model left out: does the test's outcome rest on one member of the panel?
+
+    Exact for the intersection–union test: its p is the max over the comparisons, so
+    leaving control k out is the max over the others' p (same sign-flip draws).  The
+    likelihood ratio is not recomputed here."""
+    dist = report.analysis.tests.distillation
+    each = dist.p_clustered_by_comparison
+    names = [c.control for c in dist.per_control]
+    k = len(names)
+    if not each or len(each) != 2 * k or k < 2 or report.analysis.tests.distillation_lineage:
+        return None
+
+    def without(drop: set[int]) -> float | None:
+        kept = [p for j, p in enumerate(each) if j % k not in drop]
+        return max(kept) if kept else None
+
+    full = max(each)
+    rows = [{"left_out": short_name(n), "p": fmt_p(without({j})),
+             "changes": (without({j}) < DECISION_LEVEL) != (full < DECISION_LEVEL)}
+            for j, n in enumerate(names)]
+    relatives = _relatives(report)
+    rel_idx = {j for j, n in enumerate(names) if n in relatives}
+    if rel_idx and len(rel_idx) < k:
+        p = without(rel_idx)
+        rows.append({"left_out": f"every control related to either model ({len(rel_idx)})",
+                     "p": fmt_p(p), "changes": (p < DECISION_LEVEL) != (full < DECISION_LEVEL)})
+    return {"full": fmt_p(full), "rows": rows, "level": f"{DECISION_LEVEL:g}",
+            "any_change": any(r["changes"] for r in rows)}
 
 
 def _relatives(report: Report) -> dict[str, str]:
@@ -351,6 +384,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "controls_short": [short_name(m["spec"]) for m in models
                            if m["role"].startswith("Control")][:FIRST_PAGE_CONTROLS],
         "families": families, "family_text": family_text, "exhibits": _exhibits(report),
+        "sensitivity": _sensitivity(report),
         "tests": _tests(report), "plots": plan_plots(report), "method": _method(report),
         "limitations": derive_limitations(report),
         "repro": repro_view(report, _model_rows(report)), "probes": _probes(report),

@@ -306,3 +306,21 @@ def test_the_report_lists_every_panel_tried_on_the_same_suspect_answers(tmp_path
     assert "**Other panels tried:** The response store records 2 analyses of these suspect " \
            "answers, with 2 distinct panels" in md
     assert main(["verify", str(tmp_path / "two")]) == 0
+
+
+def test_the_sensitivity_table_leaves_each_control_out(quickstart):
+    """Each row is the clustered panel p without one control: the max over the other
+    controls' two comparisons, recomputed here from report.json."""
+    out, _ = quickstart
+    report = json.loads((out / "report.json").read_text())
+    dist = report["analysis"]["tests"]["distillation"]
+    each = dist["p_clustered_by_comparison"]
+    k = len(dist["per_control"])
+    assert len(each) == 2 * k and max(each) == dist["p_value_clustered"]
+    md = (out / "report.md").read_text()
+    assert "### Control-panel sensitivity" in md
+    from fingerprint.report.view import fmt_p
+
+    for j, c in enumerate(dist["per_control"]):
+        p = max(v for i, v in enumerate(each) if i % k != j)
+        assert f"| `{c['control']}` | {fmt_p(p)} |" in md
