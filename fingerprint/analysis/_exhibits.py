@@ -11,13 +11,13 @@ import numpy as np
 from ..stats.bootstrap import percentile_ci
 from ..stats.categorical import NONE_LABEL, rate
 from ..stats.relative import panel_test, pooled_relative_test
-from ._probe import ProbeResult, comparisons, mean_similarities
+from ._probe import ProbeData, ProbeResult, comparisons, mean_similarities
 from ._results import (ChoiceCounts, Exhibit, FamilyResult, FamilySimilarity,
                        IdentityAgreement, Projection, ProjectionPoint, Rate)
 
 
-def _prompt(res: ProbeResult) -> str:
-    users = [m["content"] for m in res.data.probe.messages if m.get("role") == "user"]
+def _prompt(d: ProbeData) -> str:
+    users = [m["content"] for m in d.probe.messages if m.get("role") == "user"]
     return users[-1] if users else ""
 
 
@@ -59,13 +59,35 @@ def exhibits(results: Sequence[ProbeResult], effects: Sequence[float | None],
         if len(s) == 1:
             picks = picks[:1]
         for kind, si in zip(EXHIBIT_KINDS, picks):
-            out.append(_exhibit(res, kind, int(s[si]), closeness, control_names))
+            out.append(_exhibit(res.data, kind, int(s[si]), closeness, control_names))
     return tuple(out)
 
 
-def _exhibit(res: ProbeResult, kind: str, s_idx: int, closeness: np.ndarray,
+def single_answer_exhibits(pdata: Sequence[ProbeData], effects: Sequence[float | None],
+                           control_names: Sequence[str]) -> tuple[Exhibit, ...]:
+    """One answer per prompt: per family, the prompt where the suspect is most
+    reference-like (largest per-prompt effect), one drawn at random and the least."""
+    by_family: dict[str, list[int]] = {}
+    for i, e in enumerate(effects):
+        if e is not None and len(pdata[i].groups[0]) and len(pdata[i].groups[1]):
+            by_family.setdefault(pdata[i].probe.family, []).append(i)
+    out: list[Exhibit] = []
+    for family in sorted(by_family)[:MAX_EXHIBIT_FAMILIES]:
+        idx = by_family[family]
+        picks = [max(idx, key=lambda i: (float(effects[i]), pdata[i].probe.id)),
+                 idx[_random_index(family, len(idx))],
+                 min(idx, key=lambda i: (float(effects[i]), pdata[i].probe.id))]
+        for kind, i in zip(EXHIBIT_KINDS, picks if len(idx) > 1 else picks[:1]):
+            d = pdata[i]
+            s_idx = int(d.groups[1][0])
+            closeness = d.kernel[np.ix_(d.groups[1], d.groups[0])].max(axis=1)
+            out.append(_exhibit(d, kind, s_idx, closeness, control_names))
+    return tuple(out)
+
+
+def _exhibit(d: ProbeData, kind: str, s_idx: int, closeness: np.ndarray,
              control_names: Sequence[str]) -> Exhibit:
-    k, g, texts = res.data.kernel, res.data.groups, res.data.texts
+    k, g, texts = d.kernel, d.groups, d.texts
     r_idx = int(g[0][int(np.argmax(k[s_idx, g[0]]))])
     best_c, best_sim, best_name = None, -np.inf, None
     for name, c in zip(control_names, g[2:]):
@@ -74,16 +96,17 @@ def _exhibit(res: ProbeResult, kind: str, s_idx: int, closeness: np.ndarray,
             j = int(np.argmax(sims))
             if sims[j] > best_sim:
                 best_c, best_sim, best_name = int(c[j]), float(sims[j]), name
-    why = (f"similarity {float(k[s_idx, r_idx]):.2f} to the closest reference answer (the "
-           f"suspect's {len(closeness)} answer(s) here range {float(closeness.min()):.2f}–"
-           f"{float(closeness.max()):.2f})")
+    why = f"similarity {float(k[s_idx, r_idx]):.2f} to the closest reference answer"
+    if len(closeness) > 1:
+        why += (f" (the suspect's {len(closeness)} answers here range "
+                f"{float(closeness.min()):.2f}–{float(closeness.max()):.2f})")
     if best_c is not None:
         why += f"; the control answer closest to that reference answer ({best_name}) has {best_sim:.2f}"
-    labels = res.data.labels
+    labels = d.labels
     if labels is not None and labels[s_idx] is not None and labels[s_idx] == labels[r_idx]:
-        what = "identity claim" if res.data.probe.answer_type == "identity" else "answer"
+        what = "identity claim" if d.probe.answer_type == "identity" else "answer"
         why += f"; same {what} ({labels[s_idx]})"
-    return Exhibit(probe_id=res.data.probe.id, family=res.data.probe.family, prompt=_prompt(res),
+    return Exhibit(probe_id=d.probe.id, family=d.probe.family, prompt=_prompt(d),
                    suspect_answer=texts[s_idx], reference_answer=texts[r_idx],
                    control_answer=texts[best_c] if best_c is not None else None, why=why,
                    kind=kind)

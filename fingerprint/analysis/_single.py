@@ -12,6 +12,7 @@ from ..stats import single_sample
 from ..stats.bootstrap import mean_ci
 from ..stats.combine import z_score as z_of
 from ..stats.relative import PooledResult, panel_test, pooled_relative_test, sign_flip_null
+from ._exhibits import single_answer_exhibits
 from ._lineage import METHOD, LineageResult, lineage_score
 from ._probe import ProbeData
 from ._results import (Analysis, AnalysisResult, Comparison, DistillationTest, EmbedderRecord,
@@ -150,7 +151,8 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         controls_vs_reference_equality=(), identity=None, distillation_lineage=lineage)
     result = AnalysisResult(
         embedder=embedder, single_sample=True, families=tuple(families), tests=tests,
-        evidence=evidence, exhibits=(),
+        evidence=evidence,
+        exhibits=single_answer_exhibits(pdata, [p.effect for p in probes], names[2:]),
         plot_data=PlotData(family_similarity=tuple(fam_sim), null_distribution=null,
                            projection=None, choice_counts=()),
         method=NOTE.format(m=single_sample.METHOD) + " " + method)

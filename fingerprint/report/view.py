@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis import DistillationTest, LineageTest, SampleCounts, TestResults
-from ..analysis import fmt_p as format_p
 from ..run import Report
 from .escape import clip, one_line, short_name
 from .custody_view import repro_view
+from .formatting import fmt_ci, fmt_effect, fmt_num, fmt_p, fmt_pct
+from .deciding_view import identity_text, rank_line, sensitivity
 from .evaluation_view import evaluation_view
 from .limits import derive_limitations
 from .plots import plan_plots
@@ -53,45 +54,6 @@ DIRECTIONS = {"toward": "toward the reference", "away": "away from the reference
               "unclear": "no clear direction"}
 
 
-def _num(x: Any) -> float | None:
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
-
-
-def fmt_p(p: Any) -> str:
-    """The one p-value format of the report: 4.2e-11, 0.0031, 0.047, 0.52 (docs/report.md)."""
-    v = _num(p)
-    if v is None:
-        return "n/a"
-    return format_p(v)
-
-
-def fmt_num(x: Any, digits: int = 3) -> str:
-    v = _num(x)
-    return "n/a" if v is None else f"{v:.{digits}g}"
-
-
-def fmt_effect(x: Any) -> str:
-    v = _num(x)
-    return "n/a" if v is None else f"{v:+.2f}"
-
-
-def fmt_ci(ci: Any) -> str:
-    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(_num(c) is not None for c in ci):
-        return f"[{float(ci[0]):+.2f}, {float(ci[1]):+.2f}]"
-    return "n/a"
-
-
-def fmt_pct(p: Any) -> str:
-    v = _num(p)
-    if v is None:
-        return "n/a"
-    if v >= 0.995:
-        return "> 99%"
-    if v < 0.005:
-        return "< 1%"
-    return f"{100 * v:.0f}%"
-
-
 DIRECTION_KEYS = {"toward reference": "toward", "away": "away", "none": "unclear"}
 
 
@@ -123,66 +85,6 @@ def deciding_test(tests: TestResults) -> LineageTest | DistillationTest:
 
 
 FIRST_PAGE_CONTROLS = 12  # the rest are listed in section 6
-DECISION_LEVEL = 0.05
-
-
-def _sensitivity(report: Report) -> dict[str, Any] | None:
-    """The deciding clustered p with each control left out, and with the controls related to
-    either model left out: does the test's outcome rest on one member of the panel?
-
-    Exact for the intersection–union test: its p is the max over the comparisons, so
-    leaving control k out is the max over the others' p (same sign-flip draws).  The
-    likelihood ratio is not recomputed here."""
-    dist = report.analysis.tests.distillation
-    each = dist.p_clustered_by_comparison
-    names = [c.control for c in dist.per_control]
-    k = len(names)
-    if not each or len(each) != 2 * k or k < 2 or report.analysis.tests.distillation_lineage:
-        return None
-
-    def without(drop: set[int]) -> float | None:
-        kept = [p for j, p in enumerate(each) if j % k not in drop]
-        return max(kept) if kept else None
-
-    full = max(each)
-    rows = [{"left_out": short_name(n), "p": fmt_p(without({j})),
-             "changes": (without({j}) < DECISION_LEVEL) != (full < DECISION_LEVEL)}
-            for j, n in enumerate(names)]
-    relatives = _relatives(report)
-    rel_idx = {j for j, n in enumerate(names) if n in relatives}
-    if rel_idx and len(rel_idx) < k:
-        p = without(rel_idx)
-        rows.append({"left_out": f"every control related to either model ({len(rel_idx)})",
-                     "p": fmt_p(p), "changes": (p < DECISION_LEVEL) != (full < DECISION_LEVEL)})
-    return {"full": fmt_p(full), "rows": rows, "level": f"{DECISION_LEVEL:g}",
-            "any_change": any(r["changes"] for r in rows)}
-
-
-def _relatives(report: Report) -> dict[str, str]:
-    """control name -> "relative of the suspect" etc., from the lineage facts."""
-    ev = report.evaluation
-    if ev is None or ev.lineage is None:
-        return {}
-    out: dict[str, list[str]] = {}
-    for r in ev.lineage.relatives_in_panel:
-        out.setdefault(r.control, []).append(f"relative of the {r.relative_of}")
-    return {k: " and ".join(v) for k, v in out.items()}
-
-
-def _rank_text(report: Report) -> str:
-    """The lineage rank test in words: where the suspect sits among the named controls."""
-    lt = report.analysis.tests.distillation_lineage
-    if lt is None or not lt.control_scores or lt.at_or_above is None:
-        return ""
-    k, n = len(lt.at_or_above), len(lt.control_scores)
-    relatives = _relatives(report)
-    named = [short_name(c) + (f" ({relatives[c]})" if c in relatives else "")
-             for c in lt.at_or_above[:8]]
-    more = f" and {k - 8} more" if k > 8 else ""
-    where = (f"{k} of the {n} controls score{'s' if k == 1 else ''} at or above it: {', '.join(named)}{more}"
-             if k else f"it scores above all {n} controls")
-    return (f"The suspect's lineage score is {fmt_num(lt.statistic, 3)} (in units of the "
-            f"controls' spread, each control scored exactly as the suspect); {where}.")
 
 
 def _summary(report: Report) -> dict[str, Any]:
@@ -216,13 +118,13 @@ def _summary(report: Report) -> dict[str, Any]:
                   "whether the suspect is the reference itself was tested.")
     else:
         p_text = "The distillation test did not produce a p-value."
-    rank_text = _rank_text(report)
+    rank_text = rank_line(report)
     counts = (f"{report.suite.probes:,} probes, {report.collection.samples_total:,} answers"
               + (f" from {2 + len(controls)} models" if controls else " from 2 models"))
     return {
         "label": label if label in VERDICTS else "inconclusive", "title": title, "headline": headline,
         "summary": one_line(verdict.summary, 1500),
-        "rank_text": rank_text,
+        "rank_text": rank_text, "identity_text": identity_text(report),
         "reasons": [one_line(r, 600) for r in verdict.reasons],
         "more_data": one_line(verdict.more_data_needed or "", 400),
         "probability": fmt_pct(verdict.probability), "probability_text": prob_text,
@@ -384,7 +286,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "controls_short": [short_name(m["spec"]) for m in models
                            if m["role"].startswith("Control")][:FIRST_PAGE_CONTROLS],
         "families": families, "family_text": family_text, "exhibits": _exhibits(report),
-        "sensitivity": _sensitivity(report),
+        "sensitivity": sensitivity(report),
         "tests": _tests(report), "plots": plan_plots(report), "method": _method(report),
         "limitations": derive_limitations(report),
         "repro": repro_view(report, _model_rows(report)), "probes": _probes(report),

@@ -411,3 +411,23 @@ def test_a_wide_one_answer_panel_shows_where_the_suspect_ranks():
     above = [n for n, v in zip(lt["control_names"], lt["control_scores"]) if v >= lt["statistic"]]
     assert sorted(above) == sorted(lt["at_or_above"])
     assert lt["p_value"] == pytest.approx((1 + len(above)) / (1 + k))
+
+
+def test_one_answer_runs_get_exhibits_too():
+    """Per family: the prompt with the largest per-prompt effect, a seeded random one and
+    the one with the smallest, each quoting the suspect's only answer there."""
+    data = synthetic(6, suspect="student", n_probes=12, n=1, n_controls=3)
+    out = analyze(data, seed=2)
+    probes = {p["id"]: p for p in out["probes"]}
+    ex = out["exhibits"]
+    assert len(ex) == 3 * 6  # six families of two prompts each
+    for fam_start in range(0, len(ex), 3):
+        trio = ex[fam_start:fam_start + 3]
+        assert [e["kind"] for e in trio] == ["most reference-like", "drawn at random",
+                                             "least reference-like"]
+        family = {e["family"] for e in trio}
+        assert len(family) == 1
+        effects = [p["effect"] for p in probes.values() if p["family"] in family]
+        assert probes[trio[0]["probe_id"]]["effect"] == max(effects)
+        assert probes[trio[2]["probe_id"]]["effect"] == min(effects)
+    assert analyze(data, seed=2)["exhibits"] == ex
