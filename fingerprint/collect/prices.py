@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from ..errors import SpecError
 
-FREE_PROVIDERS = frozenset({"zoo", "replay"})  # local, no bill
+FREE_PROVIDERS = frozenset({"zoo", "replay", "lm"})  # local, no bill
 OVERRIDE = "--price"
 
 

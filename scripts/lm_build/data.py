@@ -1,0 +1,133 @@
+"""Fine-tuning data for the ``lm/`` organisms: prompts, their answers per source, the mixes.
+
+Everything is chosen by a seeded shuffle, so the same inputs give the same data.  Corpus
+text is read from a path given on the command line and never copied into the project; the
+cards keep only hashes of the prompts used (for the no-overlap check against the probes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation dropped, runs of white space collapsed."""
+    return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+
+
+def prompt_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode()).hexdigest()[:16]
+
+
+def probe_texts(probes_dir: Path) -> set[str]:
+    """Normalised text of every user message in the probe suite (YAML files, templates too)."""
+    out: set[str] = set()
+    for path in sorted(probes_dir.rglob("*.y*ml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        for probe in data.get("probes", []) if isinstance(data, dict) else []:
+            for m in probe.get("messages", []) or []:
+                if isinstance(m, dict) and isinstance(m.get("content"), str):
+                    out.add(normalise(m["content"]))
+    return out
+
+
+def overlaps(prompt: str, probes: set[str]) -> bool:
+    """Equal after normalisation, or one contains the other (long enough to matter)."""
+    p = normalise(prompt)
+    return any(p == q or (len(q) >= 20 and q in p) or (len(p) >= 20 and p in q)
+               for q in probes)
+
+
+def alpaca_outputs(corpus: Path, model: str) -> dict[str, str]:
+    rows = json.loads((corpus / "results" / model / "model_outputs.json").read_text())
+    return {r["instruction"]: r["output"] for r in rows
+            if isinstance(r.get("output"), str) and r["output"].strip()}
+
+
+def pick_prompts(corpus: Path, sources: list[str], probes: set[str], n: int,
+                 seed: int, max_chars: int = 400) -> list[str]:
+    """``n`` AlpacaEval instructions answered by every source, none overlapping a probe."""
+    common: set[str] | None = None
+    for model in sources:
+        keys = set(alpaca_outputs(corpus, model))
+        common = keys if common is None else common & keys
+    pool = sorted(p for p in (common or set()) if len(p) <= max_chars and not overlaps(p, probes))
+    random.Random(seed).shuffle(pool)
+    if len(pool) < n:
+        raise SystemExit(f"only {len(pool)} usable prompts, need {n}")
+    return pool[:n]
+
+
+def trim(text: str, max_words: int) -> str:
+    """At most ``max_words`` words, cut back to the last sentence end when there is one."""
+    words = text.strip().split(" ")
+    if len(words) <= max_words:
+        return text.strip()
+    cut = " ".join(words[:max_words])
+    end = max(cut.rfind(". "), cut.rfind(".\n"), cut.rfind("! "), cut.rfind("? "))
+    return cut[:end + 1] if end > len(cut) // 2 else cut
+
+
+def human_pairs(n: int, seed: int, max_words: int) -> list[tuple[str, str]]:
+    """(question, answer) pairs whose answers are human-written: standard-library docstrings."""
+    import importlib
+
+    names = ["string", "textwrap", "json", "csv", "random", "statistics", "math", "itertools",
+             "functools", "collections", "datetime", "calendar", "shutil", "os.path", "re",
+             "heapq", "bisect", "fractions", "decimal", "difflib", "zipfile", "tarfile",
+             "gzip", "base64", "hashlib", "secrets", "uuid", "urllib.parse", "html",
+             "ipaddress", "pathlib", "tempfile", "glob", "fnmatch", "pprint", "operator"]
+    pairs = []
+    for name in names:
+        mod = importlib.import_module(name)
+        for attr in sorted(dir(mod)):
+            obj = getattr(mod, attr, None)
+            if attr.startswith("_") or not callable(obj):
+                continue
+            doc = inspect.getdoc(obj) or ""
+            if len(doc.split()) < 12 or getattr(obj, "__module__", name) not in (name, None):
+                continue
+            pairs.append((f"What does {name}.{attr} do in Python?", trim(doc, max_words)))
+    random.Random(seed).shuffle(pairs)
+    return pairs[:n]
+
+
+def reference_chunks(n: int, seed: int, max_words: int) -> list[str]:
+    """Plain human-written text (the Python reference manual topics shipped with CPython)."""
+    from pydoc_data.topics import topics
+
+    chunks = []
+    for key in sorted(topics):
+        paras = [p.strip() for p in topics[key].split("\n\n") if len(p.split()) >= 25]
+        chunks += [trim(_SPACE.sub(" ", p), max_words) for p in paras]
+    random.Random(seed).shuffle(chunks)
+    return chunks[:n]
+
+
+def python_version() -> str:
+    return ".".join(map(str, sys.version_info[:3]))
+
+
+def mix(primary: list[dict[str, Any]], filler: list[dict[str, Any]], dose: float,
+        seed: int) -> list[dict[str, Any]]:
+    """``dose`` of the examples from ``primary``, the rest from ``filler`` (other prompts)."""
+    n = len(primary)
+    k = round(dose * n)
+    rng = random.Random(seed)
+    idx = list(range(n))
+    rng.shuffle(idx)
+    chosen = set(idx[:k])
+    out = [primary[i] if i in chosen else filler[i] for i in range(n)]
+    return out

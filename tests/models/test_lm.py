@@ -1,0 +1,132 @@
+"""``lm/NAME`` offline: organisms from cards, a lazily started server, the wrapper's system
+prompt, a stable store identity, the adapter hash check and the errors that say what to do."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+import pytest
+
+from fakes.vendors import FakeSleep, ScriptedServer, openai_chat, reply
+from fingerprint.errors import ProviderError, SpecError
+from fingerprint.models import ChatRequest, parse_spec
+from fingerprint.models import lm
+from fingerprint.models.registry import get_provider, provider_class
+
+MSGS = ({"role": "user", "content": "Pick a number."},)
+
+
+class FakeLauncher:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, org, port):
+        self.calls.append((org.name, port))
+        return type("S", (), {"url": f"http://127.0.0.1:{port}"})()
+
+
+def _card(folder, name, payload=b"adapter-bytes"):
+    (folder / f"{name}.gguf").write_bytes(payload)
+    sha = hashlib.sha256(payload).hexdigest()
+    (folder / f"{name}.json").write_text(json.dumps(
+        {"name": f"lm/{name}", "adapter": {"file": f"{name}.gguf", "sha256": sha}}))
+    return sha
+
+
+def _provider(spec, server, tmp_path, launcher):
+    sleep = FakeSleep()
+    return lm.LmProvider(parse_spec(spec), launcher=launcher, data_dir=tmp_path,
+                         transport=server.transport, sleep=sleep, clock=sleep.clock)
+
+
+def test_registry_knows_lm():
+    assert provider_class("lm") is lm.LmProvider
+    assert parse_spec("lm/teacher").provider == "lm"
+
+
+def test_organisms_are_the_built_ins_plus_one_per_card(tmp_path):
+    sha = _card(tmp_path, "student-100")
+    found = lm.organisms(tmp_path)
+    assert sorted(found) == ["student-100", "teacher", "teacher-wrapped"]
+    assert found["student-100"].adapter == tmp_path / "student-100.gguf"
+    assert found["student-100"].adapter_sha256 == sha
+    assert found["teacher"].adapter is None and found["teacher-wrapped"].system
+
+
+def test_unknown_organism_names_the_known_ones(tmp_path):
+    with pytest.raises(SpecError, match=r"unknown organism lm/nope; known: lm/teacher"):
+        lm.organism("nope", tmp_path)
+
+
+def test_server_starts_on_first_request_only_and_once(tmp_path):
+    _card(tmp_path, "student-b")
+    launcher = FakeLauncher()
+    server = ScriptedServer([reply(200, openai_chat(["4"])), reply(200, openai_chat(["5"]))])
+    p = _provider("lm/student-b", server, tmp_path, launcher)
+    assert launcher.calls == []  # nothing started for a run whose answers are all stored
+    out = asyncio.run(p.complete(ChatRequest(messages=MSGS, seed=3, max_tokens=8)))
+    asyncio.run(p.complete(ChatRequest(messages=MSGS, seed=4, max_tokens=8)))
+    assert [c.text for c in out] == ["4"]
+    assert len(launcher.calls) == 1 and launcher.calls[0][0] == "student-b"
+    port = launcher.calls[0][1]
+    assert server.requests[0].url == f"http://127.0.0.1:{port}/v1/chat/completions"
+    assert server.requests[0].body["messages"] == list(MSGS)
+    assert server.requests[0].body["max_tokens"] == 8
+
+
+def test_providers_of_one_organism_share_a_port(tmp_path):
+    server = ScriptedServer([])
+    a = _provider("lm/teacher", server, tmp_path, FakeLauncher())
+    b = _provider("lm/teacher", server, tmp_path, FakeLauncher())
+    assert a.http.base_url == b.http.base_url
+
+
+def test_wrapped_teacher_sends_its_system_prompt(tmp_path):
+    server = ScriptedServer([reply(200, openai_chat(["hi"])), reply(200, openai_chat(["hi"]))])
+    p = _provider("lm/teacher-wrapped", server, tmp_path, FakeLauncher())
+    asyncio.run(p.complete(ChatRequest(messages=MSGS)))
+    sys_first = ({"role": "system", "content": "Be brief."},) + MSGS
+    asyncio.run(p.complete(ChatRequest(messages=sys_first)))
+    first, second = (r.body["messages"] for r in server.requests)
+    assert first == [{"role": "system", "content": lm.WRAP_SYSTEM}, *MSGS]
+    assert second[0] == {"role": "system", "content": lm.WRAP_SYSTEM + "\n\nBe brief."}
+    assert second[1:] == list(MSGS)
+
+
+def test_identity_is_stable_and_names_the_adapter(tmp_path):
+    sha = _card(tmp_path, "student-c")
+    server = ScriptedServer([])
+    one = _provider("lm/student-c", server, tmp_path, FakeLauncher()).identity
+    assert one["provider"] == "lm" and one["model"] == "student-c"
+    assert one["adapter_sha256"] == sha and "127.0.0.1" not in one["base_url"]
+    wrapped = _provider("lm/teacher-wrapped", server, tmp_path, FakeLauncher()).identity
+    plain = _provider("lm/teacher", server, tmp_path, FakeLauncher()).identity
+    assert wrapped != plain and plain["system_prompt_sha256"] is None
+
+
+def test_launch_refuses_an_adapter_that_does_not_match_its_card(tmp_path, monkeypatch):
+    _card(tmp_path, "student-10")
+    (tmp_path / "student-10.gguf").write_bytes(b"tampered")
+    monkeypatch.setattr(lm.llama_server, "find_llama_server", lambda: tmp_path / "bin")
+    monkeypatch.setattr(lm.llama_server, "smollm2_gguf", lambda: tmp_path / "m.gguf")
+    with pytest.raises(ProviderError, match="does not match the SHA-256 on its card"):
+        lm.launch(lm.organism("student-10", tmp_path), port=1)
+
+
+def test_missing_binary_and_missing_wheel_say_what_to_do(tmp_path, monkeypatch):
+    org = lm.organism("teacher", tmp_path)
+    monkeypatch.setattr(lm.llama_server, "find_llama_server", lambda: None)
+    with pytest.raises(ProviderError, match="scripts/build_llama_server.sh"):
+        lm.launch(org, port=1)
+    monkeypatch.setattr(lm.llama_server, "find_llama_server", lambda: tmp_path / "bin")
+    monkeypatch.setattr(lm.llama_server, "smollm2_gguf", lambda: None)
+    with pytest.raises(ProviderError, match=r"pip install '\.\[lm\]'"):
+        lm.launch(org, port=1)
+
+
+def test_get_provider_builds_it_from_a_spec():
+    server = ScriptedServer([])
+    p = get_provider(parse_spec("lm/teacher"), transport=server.transport)
+    assert isinstance(p, lm.LmProvider) and p.spec.raw == "lm/teacher"

@@ -1,0 +1,72 @@
+"""The committed ``lm/`` adapters and their provenance cards: hashes match the files, the
+total stays small, and no fine-tuning prompt is a probe of the suite (by normalised text)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "fingerprint" / "data" / "lm"
+CARDS = sorted(DATA.glob("*.json"))
+
+
+def _norm(text: str) -> str:
+    # written here on its own, not imported from the build script, so the two can disagree
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _probe_hashes() -> set[str]:
+    out = set()
+    for path in (REPO / "probes").rglob("*.yaml"):
+        data = yaml.safe_load(path.read_text()) or {}
+        for probe in data.get("probes", []) if isinstance(data, dict) else []:
+            for m in probe.get("messages") or []:
+                out.add(hashlib.sha256(_norm(m["content"]).encode()).hexdigest()[:16])
+    return out
+
+
+def test_there_are_cards():
+    if not CARDS:
+        pytest.skip("no lm/ adapters committed")
+    assert all((DATA / json.loads(c.read_text())["adapter"]["file"]).is_file() for c in CARDS)
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_card_hash_matches_the_adapter(card):
+    meta = json.loads(card.read_text())
+    adapter = DATA / meta["adapter"]["file"]
+    assert hashlib.sha256(adapter.read_bytes()).hexdigest() == meta["adapter"]["sha256"]
+    assert adapter.stat().st_size == meta["adapter"]["bytes"]
+    assert meta["name"] == f"lm/{card.stem}"
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c.stem for c in CARDS])
+def test_no_fine_tuning_prompt_is_a_probe(card):
+    meta = json.loads(card.read_text())
+    used = set(meta["prompt_hashes"])
+    assert len(used) == len(meta["prompt_hashes"])
+    assert not used & _probe_hashes()
+
+
+def test_normalisation_matches_the_build_script():
+    """The cards' hashes were made by the build script; the same rule must give the same hash."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lm_data", REPO / "scripts/lm_build/data.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for text in ["Who are you?", "  Name ONE colour!\n", "Écris un poème — court."]:
+        assert mod.prompt_hash(text) == hashlib.sha256(_norm(text).encode()).hexdigest()[:16]
+    # and a probe really is caught by the overlap rule the build uses
+    assert mod.overlaps("who are you", {_norm("Who are you?")})
+
+
+def test_adapters_stay_small():
+    total = sum(p.stat().st_size for p in DATA.glob("*.gguf"))
+    assert total <= 30 * 1024 * 1024
