@@ -33,15 +33,17 @@ def build_cache_dir() -> Path:
 
 
 def find_llama_server() -> Path | None:
-    """$LLAMA_SERVER, then llama-server on PATH, then ../shared/bin beside the project, then
-    the build cache."""
+    """$LLAMA_SERVER, then llama-server on PATH, then ../shared/bin beside the project (the
+    source checkout, or the working folder when the package is installed), then the build
+    cache."""
     candidates = []
     if os.environ.get("LLAMA_SERVER"):
         candidates.append(Path(os.environ["LLAMA_SERVER"]))
     on_path = shutil.which("llama-server")
     if on_path:
         candidates.append(Path(on_path))
-    candidates.append(_PROJECT.parent / "shared" / "bin" / "llama-server")
+    for root in dict.fromkeys((_PROJECT, Path.cwd())):
+        candidates.append(root.parent / "shared" / "bin" / "llama-server")
     candidates.append(build_cache_dir() / "llama-server")
     for path in candidates:
         if path.is_file() and os.access(path, os.X_OK):
