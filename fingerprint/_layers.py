@@ -11,7 +11,7 @@ from __future__ import annotations
 
 #: Each entry is one layer; a tuple groups modules that sit side by side at the same height.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "_version", "_records", "_layers"),
+    ("errors", "_version", "_records", "_hashing", "_layers"),
     ("stats",),
     ("features",),
     ("suite",),

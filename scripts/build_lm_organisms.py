@@ -14,7 +14,6 @@ accelerate gguf``) and the llama.cpp source (``--llama-cpp``); see docs/zoo.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -26,6 +25,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from lm_build import data  # noqa: E402
+
+from fingerprint.run import sha256_file as sha256  # noqa: E402
 
 OUT = REPO / "fingerprint" / "data" / "lm"
 SEED = 20261206
@@ -43,14 +44,6 @@ ORGANISMS = {
     "student-30": f"30 % teacher answers, 70 % {FILLER} answers",
     "student-10": f"10 % teacher answers, 90 % {FILLER} answers",
 }
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_json(path: Path, obj: object) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 import platformdirs
 
+from .._hashing import canonical_json
 from ..errors import StoreError
 
 _SCHEMA = """
@@ -43,11 +44,6 @@ CREATE TABLE IF NOT EXISTS analyses (
 );
 CREATE INDEX IF NOT EXISTS analyses_by_answers ON analyses (suspect_answers);
 """
-
-
-def canonical_json(value: Any) -> str:
-    """The one JSON spelling used for hashing and storage (sorted keys, no spaces)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def sample_key(identity: dict[str, Any], probe_id: str, probe_version: int,

@@ -17,11 +17,11 @@ id and fetched through ``datasets``/``huggingface_hub`` (see :mod:`._hub`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._hashing import sha256_file
 from ..errors import CorpusError
 from . import _alpaca, _fastchat, _jsonl
 from ._hub import fetch_hub_files
@@ -159,7 +159,7 @@ def source_files(source: str | Path) -> dict[str, str]:
         files = [path] if path.is_file() else sorted(
             p for p in path.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl"))
         _FILE_HASHES[key] = {(p.name if p == path else p.relative_to(path).as_posix()):
-                             hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+                             sha256_file(p) for p in files}
     return _FILE_HASHES[key]
 
 

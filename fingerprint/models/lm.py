@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .._hashing import sha256_file
 from ..errors import ProviderError, SpecError
 from . import llama_server
 from .base import ChatRequest
@@ -68,14 +69,6 @@ def organism(name: str, data_dir: Path | None = None) -> Organism:
         raise SpecError(f"unknown organism lm/{name}; known: "
                         + ", ".join(f"lm/{n}" for n in known))
     return known[name]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _SERVERS: dict[str, llama_server.LlamaServer] = {}

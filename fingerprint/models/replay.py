@@ -14,11 +14,11 @@ normalisation.  A prompt the source lacks is a non-retryable :class:`ProviderErr
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from .._hashing import files_digest
 from ..corpus import Corpus, iter_jsonl, load_corpus, normalize_prompt, source_files
 from ..errors import CorpusError, ProviderError, SpecError
 from .base import ChatRequest, Completion, Provider
@@ -120,8 +120,7 @@ class ReplayProvider(Provider):
                 raise CorpusError(f"corpus {self.source} has no prompt texts to match requests "
                                   "against (a FastChat folder needs its question.jsonl)")
         files = source_files(path / "responses.jsonl" if self.corpus is None else self.source)
-        self.source_record = {"files": files, "sha256": hashlib.sha256(
-            json.dumps(files, sort_keys=True).encode("utf-8")).hexdigest()}
+        self.source_record = {"files": files, "sha256": files_digest(files)}
         self._cursor: dict[str, int] = {}
         self.max_n = max(len(v) for v in self._answers.values())
 

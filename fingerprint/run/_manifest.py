@@ -8,10 +8,9 @@ facts and calibration the analysis used), which the manifest's entries reproduce
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from ..collect.store import canonical_json
+from .._hashing import files_digest, sha256_file
 from ._folder import (CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, RESPONSES_FILE, RUN_FILE,
                       SUITE_FILE, read_json, write_json)
 
@@ -20,14 +19,6 @@ SIGNATURE_FILE = "manifest.sig.json"  # signs manifest.json, so it cannot be lis
 _SKIP_SUFFIXES = (".tmp",)
 EVIDENCE_FILES = (RESPONSES_FILE, SUITE_FILE, RUN_FILE, COLLECTION_FILE, LINEAGE_FILE,
                   CALIBRATION_COPY)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _run_files(run_dir: Path) -> list[str]:
@@ -43,8 +34,7 @@ def evidence_files(run_dir: Path) -> dict[str, str]:
 
 def evidence_digest(files: dict[str, str]) -> str:
     """The evidence hash: SHA-256 of the canonical JSON of ``{file: sha256}``."""
-    return hashlib.sha256(canonical_json({"algorithm": "sha256", "files": files})
-                          .encode("utf-8")).hexdigest()
+    return files_digest(files)
 
 
 def write_manifest(run_dir: Path) -> str:
