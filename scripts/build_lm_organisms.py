@@ -23,10 +23,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(REPO))   # the checkout's package, installed or not
 
 from lm_build import data  # noqa: E402
 
-from fingerprint.run import sha256_file as sha256  # noqa: E402
+from fingerprint._hashing import sha256_file as sha256  # noqa: E402
 
 OUT = REPO / "fingerprint" / "data" / "lm"
 SEED = 20261206

