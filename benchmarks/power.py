@@ -116,22 +116,27 @@ class Sampler:
         return self._cache[key][:probe.samples or n]
 
 
-def run_comparison(sampler: Sampler, comp: Comparison, probes: Sequence[Probe], samples: int,
-                   seed: int, alpha: float = 0.05, calibration: str | None = None) -> dict:
-    """One ``compare`` of zoo/teacher vs the suspect: label, p-values, calibrated label."""
+def run_comparison(sampler: Any, comp: Comparison, probes: Sequence[Probe], samples: int,
+                   seed: int, alpha: float = 0.05, calibration: str | None = None, *,
+                   reference: str = REFERENCE, prefix: str = "zoo/") -> dict:
+    """One ``compare`` of the reference vs the suspect: label, p-values, calibrated label.
+    ``sampler.texts(organism, probe, seed, n)`` gives the answers; ``prefix`` makes the specs."""
     def answers(org: str) -> dict[str, list[str]]:
         return {p.id: sampler.texts(org, p, seed, samples) for p in probes}
-    data = ResponseSet(probes=tuple(probes), reference=answers(REFERENCE),
+    specs = [prefix + name for name in (reference, comp.suspect, *comp.controls)]
+    data = ResponseSet(probes=tuple(probes), reference=answers(reference),
                        suspect=answers(comp.suspect),
                        controls=tuple(answers(c) for c in comp.controls),
-                       control_names=tuple(f"zoo/{c}" for c in comp.controls))
+                       control_names=tuple(specs[2:]))
     analysis = analyze(data, seed=seed, alpha=alpha)
     test = analysis.test_verdict
     out = {"suspect": comp.suspect, "label": test.label, "label_from_test": test.label,
            "label_from_calibration": None, "probability": None,
-           "p_distill": analysis.result.evidence.distill_p, "p_equality": test.p_value_equality}
+           "p_distill": analysis.result.evidence.distill_p, "p_equality": test.p_value_equality,
+           "families": {f.family: [f.effect, f.p_value] for f in analysis.result.families}}
     if calibration:  # exactly what compare reports (calibration.calibrated_verdict)
-        v, ev = calibrated_verdict(analysis, has_controls=True, calibration_file=calibration)
+        v, ev = calibrated_verdict(analysis, has_controls=True, calibration_file=calibration,
+                                   models=specs)
         out.update(label=v.label, label_from_calibration=v.label_from_calibration,
                    probability=v.probability_at_base_rate,
                    p_clustered=analysis.result.evidence.distill_p_clustered,

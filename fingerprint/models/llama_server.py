@@ -87,18 +87,20 @@ def free_port() -> int:
 
 
 class LlamaServer:
-    """``llama-server -m MODEL --alias NAME [--lora FILE]`` on 127.0.0.1, ready once /health
-    answers."""
+    """``llama-server -m MODEL --alias NAME [--lora FILE[,FILE...]]`` on 127.0.0.1, ready once
+    /health answers."""
 
     def __init__(self, binary: Path, model: Path, alias: str, log: Path, *, parallel: int = 4,
-                 ctx: int = 2048, threads: int = 2, lora: Path | None = None,
+                 ctx: int = 2048, threads: int = 2, lora: Path | list[Path] | None = None,
                  port: int | None = None):
         self.alias, self.port, self.log = alias, port or free_port(), log
         self.args = [str(binary), "-m", str(model), "--alias", alias, "--host", "127.0.0.1",
                      "--port", str(self.port), "-c", str(ctx), "-np", str(parallel),
                      "-t", str(threads)]
-        if lora is not None:
+        if isinstance(lora, Path):
             self.args += ["--lora", str(lora)]
+        elif lora:  # several adapters, none applied unless a request names it (``lora``)
+            self.args += ["--lora", ",".join(str(p) for p in lora), "--lora-init-without-apply"]
         self.proc: subprocess.Popen | None = None
 
     @property

@@ -71,17 +71,37 @@ def organism(name: str, data_dir: Path | None = None) -> Organism:
     return known[name]
 
 
-_SERVERS: dict[str, llama_server.LlamaServer] = {}
-_PORTS: dict[str, int] = {}
+def adapters(data_dir: Path | None = None) -> list[Organism]:
+    """The organisms with an adapter, in the order the shared server loads them (its ids)."""
+    return [o for o in organisms(data_dir).values() if o.adapter is not None]
+
+
+def lora_scales(org: Organism, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """llama-server's per-request ``lora`` field: this organism's adapter at scale 1, every
+    other at 0.  Explicit zeros matter: an empty list means the server's defaults."""
+    return [{"id": i, "scale": 1.0 if a.name == org.name else 0.0}
+            for i, a in enumerate(adapters(data_dir))]
+
+
+# One server per process and adapter folder serves every organism: the base model once, every
+# adapter loaded and chosen per request.  One server per organism oversubscribes 2 cores
+# (each spins its own threads) and collected five times slower.
+_SERVERS: dict[Path, llama_server.LlamaServer] = {}
+_PORTS: dict[Path, int] = {}
 _LOCK = threading.Lock()
 
 
-def port_for(org: Organism) -> int:
-    """One loopback port per organism per process, so its providers share one server."""
+def _folder_key(data_dir: Path | None) -> Path:
+    return (data_dir or _data_dir()).resolve()
+
+
+def port_for(data_dir: Path | None = None) -> int:
+    """One loopback port per adapter folder per process, so every provider shares one server."""
+    key = _folder_key(data_dir)
     with _LOCK:
-        if org.name not in _PORTS:
-            _PORTS[org.name] = llama_server.free_port()
-        return _PORTS[org.name]
+        if key not in _PORTS:
+            _PORTS[key] = llama_server.free_port()
+        return _PORTS[key]
 
 
 def _stop_all() -> None:
@@ -94,43 +114,55 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
-def launch(org: Organism, port: int, parallel: int = 4) -> llama_server.LlamaServer:
-    """The running server for ``org`` on ``port`` (started, files checked, on first use)."""
+def _check_adapter(org: Organism) -> None:
+    assert org.adapter is not None
+    if not org.adapter.is_file():
+        raise ProviderError(f"lm/{org.name}: adapter {org.adapter.name} is missing; "
+                            "reinstall fingerprint or rebuild it with "
+                            "scripts/build_lm_organisms.py")
+    if org.adapter_sha256 and sha256_file(org.adapter) != org.adapter_sha256:
+        raise ProviderError(f"lm/{org.name}: adapter {org.adapter.name} does not match "
+                            "the SHA-256 on its card; reinstall or rebuild it")
+
+
+def launch(org: Organism, port: int, data_dir: Path | None = None,
+           parallel: int = 8) -> llama_server.LlamaServer:
+    """The running shared server on ``port`` (started on first use, every adapter it loads
+    checked against its card first)."""
     binary = llama_server.find_llama_server()
     if binary is None:
         raise ProviderError(f"lm/{org.name} needs llama-server: {llama_server.BUILD_HINT}")
     model = llama_server.smollm2_gguf()
     if model is None:
         raise ProviderError(f"lm/{org.name} needs SmolLM2-135M-Instruct: {INSTALL_HINT}")
+    key = _folder_key(data_dir)
     with _LOCK:
-        server = _SERVERS.get(org.name)
+        server = _SERVERS.get(key)
         if server is not None and server.proc is not None and server.proc.poll() is None:
             return server
-        if org.adapter is not None:
-            if not org.adapter.is_file():
-                raise ProviderError(f"lm/{org.name}: adapter {org.adapter.name} is missing; "
-                                    "reinstall fingerprint or rebuild it with "
-                                    "scripts/build_lm_organisms.py")
-            if org.adapter_sha256 and sha256_file(org.adapter) != org.adapter_sha256:
-                raise ProviderError(f"lm/{org.name}: adapter {org.adapter.name} does not match "
-                                    "the SHA-256 on its card; reinstall or rebuild it")
-        log = Path(tempfile.gettempdir()) / f"fingerprint-lm-{org.name}-{time.time_ns()}.log"
-        server = llama_server.LlamaServer(binary, model, f"lm/{org.name}", log,
-                                          parallel=parallel, lora=org.adapter, port=port)
+        loaded = adapters(data_dir)
+        for adapter in loaded:
+            _check_adapter(adapter)
+        log = Path(tempfile.gettempdir()) / f"fingerprint-lm-{time.time_ns()}.log"
+        server = llama_server.LlamaServer(binary, model, "lm-organisms", log, parallel=parallel,
+                                          ctx=512 * parallel, port=port,
+                                          lora=[a.adapter for a in loaded if a.adapter])
         server.start(timeout=120.0)
-        _SERVERS[org.name] = server
+        _SERVERS[key] = server
         return server
 
 
 class LmProvider(LlamaCppProvider):
-    """``lm/NAME``: one organism behind its own loopback llama-server."""
+    """``lm/NAME``: one organism, its adapter chosen per request on the shared server."""
 
     max_n = 1
 
     def __init__(self, spec: ModelSpec, *,
-                 launcher: Callable[[Organism, int], Any] | None = None,
+                 launcher: Callable[[Organism, int, Path | None], Any] | None = None,
                  data_dir: Path | None = None, **http_options: Any):
         self.organism = organism(spec.model, data_dir)
+        self._data_dir = data_dir
+        self._lora: list[dict[str, Any]] | None = lora_scales(self.organism, data_dir)
         self._launcher = launcher or launch
         self._started: Any = None
         self._start_lock = asyncio.Lock()
@@ -138,10 +170,11 @@ class LmProvider(LlamaCppProvider):
         if not opts.get("base_url"):
             # A user-run server (option base_url) is reused as is; otherwise ours, started
             # on the first request.  The port is fixed now because the HTTP client is built now.
-            self._port = port_for(self.organism)
+            self._port = port_for(data_dir)
             opts["base_url"] = f"http://127.0.0.1:{self._port}/v1"
         else:
             self._started = "external"
+            self._lora = None  # the user's server serves this organism as it was started
         opts.setdefault("max_concurrency", 4)
         super().__init__(ModelSpec("llamacpp", spec.model, opts), **http_options)
         self.spec = spec
@@ -161,7 +194,7 @@ class LmProvider(LlamaCppProvider):
                 self._started = await asyncio.to_thread(self._start)
 
     def _start(self) -> Any:
-        return self._launcher(self.organism, self._port)
+        return self._launcher(self.organism, self._port, self._data_dir)
 
     def build_body(self, request: ChatRequest) -> dict[str, Any]:
         if self.organism.system:
@@ -172,7 +205,10 @@ class LmProvider(LlamaCppProvider):
             else:
                 messages.insert(0, {"role": "system", "content": self.organism.system})
             request = dataclasses.replace(request, messages=tuple(messages))
-        return super().build_body(request)
+        body = super().build_body(request)
+        if self._lora is not None:
+            body["lora"] = self._lora
+        return body
 
     async def complete(self, request: ChatRequest) -> list:
         await self._ensure_server()

