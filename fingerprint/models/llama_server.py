@@ -91,12 +91,15 @@ class LlamaServer:
     /health answers."""
 
     def __init__(self, binary: Path, model: Path, alias: str, log: Path, *, parallel: int = 4,
-                 ctx: int = 2048, threads: int = 2, lora: Path | list[Path] | None = None,
+                 ctx: int = 2048, threads: int | None = None, lora: Path | list[Path] | None = None,
                  port: int | None = None):
         self.alias, self.port, self.log = alias, port or free_port(), log
         self.args = [str(binary), "-m", str(model), "--alias", alias, "--host", "127.0.0.1",
-                     "--port", str(self.port), "-c", str(ctx), "-np", str(parallel),
-                     "-t", str(threads)]
+                     "--port", str(self.port), "-c", str(ctx), "-np", str(parallel)]
+        if threads is None and not os.environ.get("LLAMA_ARG_THREADS"):
+            threads = 2  # else llama-server reads LLAMA_ARG_THREADS itself
+        if threads is not None:
+            self.args += ["-t", str(threads)]
         if isinstance(lora, Path):
             self.args += ["--lora", str(lora)]
         elif lora:  # several adapters, none applied unless a request names it (``lora``)

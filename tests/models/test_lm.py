@@ -158,3 +158,18 @@ def test_get_provider_builds_it_from_a_spec():
     server = ScriptedServer([])
     p = get_provider(parse_spec("lm/teacher"), transport=server.transport)
     assert isinstance(p, lm.LmProvider) and p.spec.raw == "lm/teacher"
+
+
+def test_server_command_loads_every_adapter_unapplied_and_honours_the_thread_variable(
+        tmp_path, monkeypatch):
+    from fingerprint.models.llama_server import LlamaServer
+
+    files = [tmp_path / "a.gguf", tmp_path / "b.gguf"]
+    monkeypatch.delenv("LLAMA_ARG_THREADS", raising=False)
+    args = LlamaServer(tmp_path / "bin", tmp_path / "m.gguf", "lm-organisms", tmp_path / "log",
+                       lora=files, port=5).args
+    assert args[args.index("--lora") + 1] == f"{files[0]},{files[1]}"
+    assert "--lora-init-without-apply" in args and args[args.index("-t") + 1] == "2"
+    monkeypatch.setenv("LLAMA_ARG_THREADS", "1")  # a busy machine: the server reads it itself
+    assert "-t" not in LlamaServer(tmp_path / "bin", tmp_path / "m.gguf", "x", tmp_path / "log",
+                                   port=5).args
