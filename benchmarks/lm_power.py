@@ -72,12 +72,14 @@ POOL, POOL_SEED = 20, 0
 RESULTS = ROOT / "benchmarks" / "results" / "lm"
 
 
-def comparisons(available: Sequence[str]) -> list[Comparison]:
-    """Students at each dose and the paraphrased one (if built) against STUDENT_CONTROLS; each
-    no-link organism against the other three no-link organisms."""
-    out = [Comparison(f"student-{d}", STUDENT_CONTROLS, True, d) for d in DOSES]
+def comparisons(available: Sequence[str],
+                student_controls: Sequence[str] = STUDENT_CONTROLS) -> list[Comparison]:
+    """Students at each dose and the paraphrased one (if built) against ``student_controls``;
+    each no-link organism against the other three no-link organisms."""
+    panel = tuple(student_controls)
+    out = [Comparison(f"student-{d}", panel, True, d) for d in DOSES]
     if PARAPHRASED in available:
-        out.append(Comparison(PARAPHRASED, STUDENT_CONTROLS, True, 100))
+        out.append(Comparison(PARAPHRASED, panel, True, 100))
     out += [Comparison(n, tuple(c for c in NO_LINK if c != n), False, 0) for n in NO_LINK]
     return out
 
@@ -179,12 +181,13 @@ def format_families(signal: Sequence[dict[str, Any]], budget: str) -> str:
 
 def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: int,
                   pool: int, pool_seed: int, store_path: str | None, workers: int = 2,
-                  alpha: float = 0.05, calibration: str | None = None) -> dict[str, Any]:
+                  alpha: float = 0.05, calibration: str | None = None,
+                  student_controls: Sequence[str] = STUDENT_CONTROLS) -> dict[str, Any]:
     suite = load_suite(None)
     if max(s for _, s in budgets) > pool:
         raise SystemExit(f"a budget asks for more samples than the pool holds ({pool}); "
                          "raise --pool")
-    comps = comparisons(list(lm.organisms()))
+    comps = comparisons(list(lm.organisms()), student_controls)
     names = organisms_of(comps)
     started = time.perf_counter()
     _POOL.clear()
@@ -224,6 +227,27 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
     }
 
 
+def _panel(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names or not set(names) <= set(NO_LINK):
+        raise SystemExit(f"--student-controls takes names from {', '.join(NO_LINK)}, got {text!r}")
+    return names
+
+
+def _without_locations(argv: list[str]) -> list[str]:
+    """The command as recorded: --store and --out name places on this machine, not choices
+    that change a figure."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--store", "--out"):
+            skip = True
+        elif not arg.startswith(("--store=", "--out=")):
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replicates", type=int, default=20, help="replicates per configuration")
@@ -232,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--pool", type=int, default=POOL, help="pooled answers per probe and model")
     ap.add_argument("--pool-seed", type=int, default=POOL_SEED,
                     help="compare's --seed for the pooled requests (default 0, compare's)")
+    ap.add_argument("--student-controls", default=",".join(STUDENT_CONTROLS),
+                    help="the students' control panel (default: the acceptance compare's, "
+                    f"{','.join(STUDENT_CONTROLS)}); any of {', '.join(NO_LINK)}")
     ap.add_argument("--store", help="response store (default: compare's)")
     ap.add_argument("--workers", type=int, default=2, help="analysis processes (at most 2)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for lm_power.json")
@@ -241,9 +268,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         calibration = shutil.copy(DEFAULT_CALIBRATION, Path(tmp) / DEFAULT_CALIBRATION.name)
         result = run_benchmark(budgets=budgets, replicates=args.replicates, seed=args.seed,
                                pool=args.pool, pool_seed=args.pool_seed, store_path=args.store,
-                               workers=args.workers, calibration=calibration)
+                               workers=args.workers, calibration=calibration,
+                               student_controls=_panel(args.student_controls))
     result["command"] = "python benchmarks/lm_power.py " + " ".join(
-        sys.argv[1:] if argv is None else argv)
+        _without_locations(sys.argv[1:] if argv is None else list(argv)))
     print(power.format_table(result["summary"]))
     for budget in dict.fromkeys(s["budget"] for s in result["summary"]):
         print(f"\nprobe families at {budget}: share of replicates with family p < 0.05, "

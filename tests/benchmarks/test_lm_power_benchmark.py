@@ -63,3 +63,8 @@ def test_family_signal_counts_replicates_below_alpha(lm_power):
     assert ident["family"] == "identity" and ident["share_p_below_alpha"] == 0.5
     assert ident["mean_effect"] == pytest.approx(0.2) and ident["n"] == 4
     assert style["mean_effect"] is None and style["share_p_below_alpha"] is None
+
+
+def test_the_recorded_command_names_no_machine_location(lm_power):
+    argv = ["--pool", "10", "--store", "/x/s.sqlite", "--out=/y", "--replicates", "20"]
+    assert lm_power._without_locations(argv) == ["--pool", "10", "--replicates", "20"]

@@ -70,3 +70,17 @@ def test_normalisation_matches_the_build_script():
 def test_adapters_stay_small():
     total = sum(p.stat().st_size for p in DATA.glob("*.gguf"))
     assert total <= 30 * 1024 * 1024
+
+
+def test_the_hash_table_in_the_docs_is_the_cards():
+    """docs/zoo.md § Adapter hashes is a hand copy of the cards: it must not drift."""
+    rows = re.findall(r"^\| `lm/([\w-]+)` \| `([0-9a-f]{64})` \| ([\d,]+) \| ([\d,]+) \| (\d+) \|$",
+                      (REPO / "docs" / "zoo.md").read_text(), flags=re.M)
+    table = {name: (sha, int(size.replace(",", "")), int(tokens.replace(",", "")), int(secs))
+             for name, sha, size, tokens, secs in rows}
+    cards = {}
+    for card in CARDS:
+        meta = json.loads(card.read_text())
+        cards[card.stem] = (meta["adapter"]["sha256"], meta["adapter"]["bytes"],
+                            meta["training"]["trained_tokens"], meta["training"]["train_seconds"])
+    assert table == cards
