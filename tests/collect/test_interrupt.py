@@ -30,7 +30,7 @@ probes:
 def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, capsys):
     suite = tmp_path / "suite.yaml"
     suite.write_text(SUITE)
-    app = FakeOpenAIApp(delay=0.1)
+    app = FakeOpenAIApp(delay=0.4)  # long enough that a loaded machine still interrupts mid-run
     with LoopbackServer(app) as srv:
         out, db = tmp_path / "run", tmp_path / "store.sqlite"
         args = ["collect", "--model", "llamacpp/m", "--option", f"model1:base_url={srv.url}/v1",
