@@ -34,12 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer embedding: tfidf (default; hashed character n-grams), minilm "
                         "(extra [minilm]) or openai-embeddings[:MODEL] ($OPENAI_BASE_URL, "
                         "$OPENAI_API_KEY)")
+    p.add_argument("--sequential", action="store_true",
+                   help="collect in rounds and stop as soon as the evidence decides (anytime-valid "
+                        "e-processes; --samples is then the most answers per probe and model; "
+                        "docs/statistics.md#sequential-collection)")
     p.add_argument("--no-preflight", action="store_true",
                    help="do not check each remote model with one request before sampling")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from ..analysis import SequentialOptions
     from ..pipeline import RunRequest, compare, roles_for
 
     check_samples(args.samples)
@@ -51,7 +56,8 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          calibration=args.calibration, prior=args.prior, lineage=args.lineage,
                          embedder=args.embedder,
                          command=command_line(argv), progress=not args.no_progress,
-                         budget=budget(args), preflight=not args.no_preflight)
+                         budget=budget(args), preflight=not args.no_preflight,
+                         sequential=SequentialOptions() if args.sequential else None)
     if args.dry_run:
         return print_dry_run(request)
     report = compare(request)
@@ -78,5 +84,7 @@ def summary_line(report, suspect: str, ref: str) -> str:
                   f"{'an even prior' if report.analysis_options.prior is None else f'prior {v.prior:g}'}, ")
     else:
         weight = ""
+    stop = (f"; stopped after {len(c.rounds or ())} rounds: {c.stopped_because}"
+            if c.stopped_because else "")
     return (f"{label}: {suspect} vs {ref} ({weight}{p_text}; {report.suite.probes} probes, "
-            f"{c.samples_total} answers, {c.requests_made} new requests)")
+            f"{c.samples_total} answers, {c.requests_made} new requests{stop})")
