@@ -85,7 +85,6 @@ def round_stats(probes: Sequence[Probe], texts: dict[str, dict[str, list[str]]],
         r, s = fresh[0], fresh[1]
         if len(r) < 2 or len(s) < 2:
             continue
-        eq_stat = mmd2_unbiased(_pair(kern, s, r), len(s))
         eq.append(_equality_null(kern, s, r, before[1], before[0], rng, options.n_permutations))
         for k, c, c_old in zip(active, fresh[2:], before[2:]):
             if len(c) < 2:
@@ -93,12 +92,15 @@ def round_stats(probes: Sequence[Probe], texts: dict[str, dict[str, list[str]]],
             ctrl_eq[k].append(_equality_null(kern, c, r, c_old, before[0], rng,
                                              options.n_permutations))
             dist_cr = mmd2_unbiased(_pair(kern, c, r), len(c))
+            if len(before[0]) and len(before[1]) and len(c_old):
+                # witness statistics: unbiased for MMD², with no pair of answers that were
+                # drawn with one request seed (models asked with equal seeds can be coupled)
+                equiv[k].append(eq[-1][0] - options.equivalence_margin * ctrl_eq[k][-1][0])
             d = relative_statistic(kern, r, s, c)
             d_sc = suspect_centred_statistic(kern, r, s, c)
             dist_sc = mmd2_unbiased(_pair(kern, s, c), len(s))
             rel.setdefault(k - 1, []).append((d, dist_cr, probe.family))
             rel.setdefault(K + k - 1, []).append((d_sc, dist_sc, probe.family))
-            equiv[k].append(eq_stat - options.equivalence_margin * dist_cr)
     comps: list[np.ndarray | None] = [None] * (2 * K)
     fut: list[float | None] = [None] * (2 * K)
     for j, rows in rel.items():
