@@ -139,8 +139,7 @@ def _decide(ev: Evidence, options: SequentialOptions, final: bool) -> tuple[str 
                                  "to it than the controls")
 
 
-def _record(plan: RoundPlan, fetched: Fetched, ev: Evidence, totals: list[int],
-            options: SequentialOptions) -> dict[str, Any]:
+def _record(plan: RoundPlan, fetched: Fetched, ev: Evidence, totals: list[int]) -> dict[str, Any]:
     a, a_eq = ev.alpha, ev.alpha_eq
     fut_level = a / max(1, sum(not p.crossed for p in ev.comparisons))
     return {
@@ -195,7 +194,7 @@ def run_sequential(probes: Sequence[Probe], n_controls: int,
             counts[p.id] = stop
         totals[0] += fetched.requests
         totals[1] += plan.answers
-        rounds.append(_record(plan, fetched, ev, totals, options))
+        rounds.append(_record(plan, fetched, ev, totals))
         reason, label, why = _decide(ev, options, final=False)
         if reason is not None:
             stopped = reason

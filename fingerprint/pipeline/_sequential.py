@@ -23,7 +23,7 @@ from ..suite import Suite
 
 _STOPS = {"requests": "max_requests", "tokens": "max_tokens", "cost": "max_cost"}
 _SUMMED = ("samples_new", "requests_made", "requests_retried", "requests_requeued",
-           "responses_reused", "preflight_requests")
+           "preflight_requests")
 
 
 class _Spending:
@@ -105,6 +105,10 @@ def collect_sequential(request: Any, suite: Suite, options: SequentialOptions,
     runfolder.write_suite(request.out / runfolder.SUITE_FILE, suite)
     runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
     summary = _merge(results, spending)
+    # each round's collection also counted the earlier rounds' answers it reloaded
+    missing = sum(r.samples_expected - r.samples_stored for r in results)
+    summary.update(samples_stored=len(rows), samples_expected=len(rows) + missing,
+                   samples_missing=missing, responses_reused=len(rows) - summary["samples_new"])
     summary.update(round_requests=requests_per_round, stopped_because=outcome.stopped_because)
     runfolder.write_json(request.out / COLLECTION_FILE, summary)
     for result in short:
@@ -120,9 +124,6 @@ def _merge(results: list[CollectionResult], spending: _Spending) -> dict[str, An
     summary = results[-1].to_json()
     for name in _SUMMED:
         summary[name] = sum(r.to_json()[name] for r in results)
-    summary["samples_expected"] = sum(r.samples_expected for r in results)
-    summary["samples_stored"] = sum(r.samples_stored for r in results)
-    summary["samples_missing"] = summary["samples_expected"] - summary["samples_stored"]
     summary["failures"] = [line for r in results for line in r.failures]
     summary["stopped_by_budget"] = any(r.budget_stop is not None for r in results)
     summary["interrupted"] = any(r.interrupted for r in results)
