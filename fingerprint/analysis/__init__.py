@@ -22,6 +22,9 @@ from ._results import (SIDES, Analysis, AnalysisResult, Calibrated, CalibrationI
                        TestVerdict, Verdict)
 from ._evaluation_results import (ErrorRates, Evaluation, Flag, LineageRelation, ModelLineage,
                                   PriorRow, Proposition, RelativeInPanel)
+from ._sequential import SequentialOptions
+from ._sequential_run import (SEQUENTIAL_TEST, STOP_REASONS, Fetched, RoundPlan,
+                              SequentialResult, run_sequential)
 from ._single import WIDE_PANEL
 from ._verdict import ALPHA_EQUALITY, fmt_p
 
@@ -35,5 +38,6 @@ __all__ = [
     "TestResults", "TestVerdict", "Verdict", "WIDE_PANEL", "analyze", "final_verdict", "fmt_p",
     "lineage_from_counts", "lineage_score", "panel_similarities", "score_in_panel",
     "term_counts", "ErrorRates", "Evaluation", "Flag", "LineageRelation", "ModelLineage",
-    "PriorRow", "Proposition", "RelativeInPanel",
+    "PriorRow", "Proposition", "RelativeInPanel", "SEQUENTIAL_TEST", "STOP_REASONS", "Fetched",
+    "RoundPlan", "SequentialOptions", "SequentialResult", "run_sequential",
 ]

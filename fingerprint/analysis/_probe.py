@@ -11,7 +11,7 @@ from ..features.embed import Embedder, gram, one_hot
 from ..stats.bootstrap import relative_replicates
 from ..stats.categorical import categorical_test
 from ..stats.mmd import mmd_test
-from ..stats.perm import membership
+from ..stats.perm import membership, monte_carlo_p, standardised_sum
 from ..stats.relative import RelativeResult, relative_test
 from ..suite import Probe
 
@@ -153,24 +153,10 @@ def joint_equality_p(stats: list[float], nulls: list[np.ndarray]) -> tuple[float
     "equal answer distributions on every probe".  Returns (z, p), z = sum / sqrt(P)."""
     if not stats:
         raise ValueError("no probe allows an equality test")
-    n_perm = min(len(n) for n in nulls)
-    total_obs = 0.0
-    total_null = np.zeros(n_perm)
-    used = 0
-    for t, null in zip(stats, nulls):
-        allv = np.concatenate([[t], null[:n_perm]])
-        sd = allv.std()
-        if sd <= 1e-12 * max(1.0, abs(allv).max()):
-            continue  # a probe whose every relabelling gives the same value carries no evidence
-        mu = allv.mean()
-        total_obs += (t - mu) / sd
-        total_null += (null[:n_perm] - mu) / sd
-        used += 1
+    total_obs, total_null, used = standardised_sum(stats, nulls)
     if used == 0:
         return 0.0, 1.0
-    tol = 1e-9 * max(1.0, abs(total_obs))
-    p = (1 + np.count_nonzero(total_null >= total_obs - tol)) / (1 + n_perm)
-    return float(total_obs / np.sqrt(used)), float(p)
+    return float(total_obs / np.sqrt(used)), monte_carlo_p(total_obs, total_null, rel_tol=1e-9)
 
 
 def comparisons(res: ProbeResult) -> list[Any]:

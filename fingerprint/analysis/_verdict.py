@@ -111,8 +111,12 @@ LINEAGE_TEST = "lineage rank"
 
 
 def describe_comparison(s: TestSummary) -> str:
-    return (f"{s.n_probes} probes, reference vs suspect"
-            + (f" and {s.n_controls} control model(s)" if s.n_controls else ", no controls"))
+    return describe_panel(s.n_probes, s.n_controls)
+
+
+def describe_panel(n_probes: int, n_controls: int) -> str:
+    return (f"{n_probes} probes, reference vs suspect"
+            + (f" and {n_controls} control model(s)" if n_controls else ", no controls"))
 
 
 def _decide(s: TestSummary, alpha: float) -> dict[str, Any]:

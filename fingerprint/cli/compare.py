@@ -34,6 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer embedding: tfidf (default; hashed character n-grams), minilm "
                         "(extra [minilm]) or openai-embeddings[:MODEL] ($OPENAI_BASE_URL, "
                         "$OPENAI_API_KEY)")
+    p.add_argument("--sequential", action="store_true",
+                   help="collect in rounds and stop as soon as the evidence decides (anytime-valid "
+                        "e-processes; --samples is then the most answers per probe and model; "
+                        "docs/statistics.md#sequential-collection)")
+    p.add_argument("--round-samples", type=int, default=None, metavar="N",
+                   help="with --sequential: new answers per probe and model in each round "
+                        "(default 2; a provider that returns several answers per request, like "
+                        "the zoo or OpenAI's n, pays one request per probe and model per round)")
     p.add_argument("--no-preflight", action="store_true",
                    help="do not check each remote model with one request before sampling")
     p.set_defaults(handler=run)
@@ -51,7 +59,8 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          calibration=args.calibration, prior=args.prior, lineage=args.lineage,
                          embedder=args.embedder,
                          command=command_line(argv), progress=not args.no_progress,
-                         budget=budget(args), preflight=not args.no_preflight)
+                         budget=budget(args), preflight=not args.no_preflight,
+                         sequential=_sequential(args))
     if args.dry_run:
         return print_dry_run(request)
     report = compare(request)
@@ -63,6 +72,21 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
               f"{sha256_file(Path(args.out) / MANIFEST_FILE)} (sign it: fingerprint sign "
               f"{args.out} --key KEY)")
     return 0
+
+
+def _sequential(args: argparse.Namespace):
+    from ..analysis import SequentialOptions
+
+    if args.round_samples is not None and not args.sequential:
+        raise SpecError("--round-samples needs --sequential")
+    if not args.sequential:
+        return None
+    if args.round_samples is None:
+        return SequentialOptions()
+    if args.round_samples < 2:
+        raise SpecError("--round-samples must be at least 2 (a round's tests need two answers "
+                        "per model)")
+    return SequentialOptions(samples_per_round=args.round_samples)
 
 
 def summary_line(report, suspect: str, ref: str) -> str:
@@ -78,5 +102,7 @@ def summary_line(report, suspect: str, ref: str) -> str:
                   f"{'an even prior' if report.analysis_options.prior is None else f'prior {v.prior:g}'}, ")
     else:
         weight = ""
+    stop = (f"; stopped after {len(c.rounds or ())} rounds: {c.stopped_because}"
+            if c.stopped_because else "")
     return (f"{label}: {suspect} vs {ref} ({weight}{p_text}; {report.suite.probes} probes, "
-            f"{c.samples_total} answers, {c.requests_made} new requests)")
+            f"{c.samples_total} answers, {c.requests_made} new requests{stop})")

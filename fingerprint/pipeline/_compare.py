@@ -26,6 +26,7 @@ from ..models.spec import ModelSpec, parse_spec
 from ..run import CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, Report
 from ..suite import Suite, load_suite
 from ._report import build_report, log_analysis, write_report
+from ._sequential import collect_sequential
 
 
 @dataclass
@@ -46,6 +47,7 @@ class RunRequest:
     progress: bool = True
     budget: Any = None  # collect.budget.BudgetLimits; not part of the run's identity
     preflight: bool = True  # check every remote model with one request before sampling
+    sequential: Any = None  # analysis.SequentialOptions: collect in rounds, stop when decided
 
 
 def roles_for(ref: str, suspect: str, controls: list[str],
@@ -96,6 +98,8 @@ def _config(request: RunRequest, suite: Suite) -> dict[str, Any]:
     if request.embedder not in (None, DEFAULT_EMBEDDER):
         # recorded only when not the default, so default runs keep their run id
         config["embedder"] = request.embedder
+    if request.sequential is not None:  # likewise: fixed runs keep their run id
+        config["sequential"] = request.sequential.to_json()
     return config
 
 
@@ -119,6 +123,8 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     for role, spec in request.models:
         targets.append(Target(role, get_provider(spec), draw=seen.count(spec.raw)))
         seen.append(spec.raw)
+    if request.sequential is not None:
+        return suite, collect_sequential(request, suite, request.sequential, targets)
     with Store(request.store_path) as store:
         result = collect(targets, suite.probes, samples=request.samples, seed=request.seed,
                          store=store, progress_factory=_progress_factory(request.progress),

@@ -41,8 +41,19 @@ def _models(run: dict[str, Any], rows: list[dict[str, Any]]) -> Models:
                   controls=tuple(e for role, e in entries.items() if role.startswith("control")))
 
 
-def _collection(run_dir: Path, run: dict[str, Any], rows: list[dict[str, Any]]) -> Collection:
+def _collection(run_dir: Path, run: dict[str, Any], rows: list[dict[str, Any]],
+                sequential: Any = None) -> Collection:
     collection = runfolder.read_json(run_dir / COLLECTION_FILE)
+    live = collection.pop("round_requests", None)
+    if sequential is not None:  # the rounds as recomputed, with what each one cost live
+        requests = list(live or [])
+        rounds, total = [], 0
+        for i, entry in enumerate(sequential.rounds):
+            total += requests[i] if i < len(requests) else 0
+            rounds.append(dict(entry, requests=requests[i] if i < len(requests) else 0,
+                               requests_total=total))
+        collection.update(rounds=rounds, stopped_because=sequential.stopped_because,
+                          stop_sentence=sequential.sentence)
     times = sorted(t for t in (r["response"].get("created") for r in rows) if t)
     collection.update({
         "samples_total": len(rows), "samples_per_probe": run["config"]["samples"],
@@ -63,7 +74,7 @@ def build_report(run_dir: Path, request_command: str, *, calibration: str | None
         command=request_command, tool=ToolInfo(**runfolder.tool_info()),
         environment=runfolder.environment_info(), seed=run["config"]["seed"],
         suite=SuiteInfo(**suite.to_json()), models=_models(run, rows),
-        collection=_collection(run_dir, run, rows),
+        collection=_collection(run_dir, run, rows, fresh.sequential),
         evidence_files=evidence,
         analysis=fresh.analysis, probes=fresh.probes, verdict=fresh.verdict,
         evaluation=fresh.evaluation,

@@ -21,6 +21,7 @@ from ..analysis import ChoiceCounts, FamilyResult
 from ..analysis import fmt_p as format_p
 from ..run import Report
 from .escape import one_line, short_name
+from .sequential_plot import draw_evidence_path, has_rounds
 
 DPI = 110
 MAX_CHOICE_PROBES = 4
@@ -104,6 +105,14 @@ def plan_plots(report: Report) -> list[PlotInfo]:
     """The plots this report has data for, in display order (no drawing)."""
     data = report.analysis.plot_data
     out: list[PlotInfo] = []
+    if has_rounds(report):
+        out.append(PlotInfo("evidence_path", "plots/evidence_path.png",
+                            "Sequential collection: the evidence after each round",
+                            "Each question's e-process (log scale) against the answers collected; "
+                            "the collection stops when one crosses its dotted line (a test at "
+                            "that level however often it looked), when a confidence bound shows "
+                            "more answers would not change the verdict, or when the budget or "
+                            "the suite runs out. " + (report.collection.stop_sentence or "")))
     if _effect_families(report):
         out.append(PlotInfo("family_effects", "plots/family_effects.png", "Effect size by probe family",
                             "Each family's effect with its interval; right of the dashed line means the "
@@ -295,7 +304,7 @@ def _draw_choices(fig: Any, report: Report) -> None:
 _DRAW: dict[str, Callable[[Any, Report], None]] = {
     "family_effects": _draw_family_effects, "family_similarity": _draw_family_similarity,
     "null_distribution": _draw_null, "answer_map": _draw_answer_map, "choice_counts": _draw_choices,
-    "lineage_rank": _draw_lineage_rank,
+    "lineage_rank": _draw_lineage_rank, "evidence_path": draw_evidence_path,
 }
 
 

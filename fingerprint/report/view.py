@@ -120,7 +120,14 @@ def _summary(report: Report) -> dict[str, Any]:
         p_text = "The distillation test did not produce a p-value."
     rank_text = rank_line(report)
     counts = (f"{report.suite.probes:,} probes, {report.collection.samples_total:,} answers"
-              + (f" from {2 + len(controls)} models" if controls else " from 2 models"))
+              + (f" from {2 + len(controls)} models" if controls else " from 2 models")
+              + (f". {report.collection.stop_sentence.rstrip('.')}"
+                 if report.collection.stop_sentence else ""))
+    if report.collection.rounds:
+        p_text = ("Collected sequentially: the label rests on anytime-valid e-processes, valid "
+                  "however often the run looked (the verdict's p is 1/e); the fixed-budget "
+                  "p-values that follow describe the collected answers but are not valid after "
+                  "optional stopping. " + p_text)
     return {
         "label": label if label in VERDICTS else "inconclusive", "title": title, "headline": headline,
         "summary": one_line(verdict.summary, 1500),

@@ -6,17 +6,18 @@ same few lines: no model, no network, nothing outside the folder (and its calibr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..analysis import (Analysis, AnalysisResult, Evaluation, ProbeRow, ResponseSet, Verdict,
-                        analyze)
+from ..analysis import (Analysis, AnalysisResult, Evaluation, Fetched, ProbeRow, ResponseSet,
+                        RoundPlan, SequentialOptions, SequentialResult, Verdict, analyze,
+                        run_sequential)
 from ..calibration import calibrated_verdict, validate_lineage
 from ..features.embed import embedder_for
 from ..suite import Suite
-from ._folder import (LINEAGE_FILE, RESPONSES_FILE, RUN_FILE, SUITE_FILE, read_json,
-                      read_responses, read_suite)
+from ._folder import (COLLECTION_FILE, LINEAGE_FILE, RESPONSES_FILE, RUN_FILE, SUITE_FILE,
+                      read_json, read_responses, read_suite)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Recomputed:
     probes: tuple[ProbeRow, ...]
     verdict: Verdict
     evaluation: Evaluation | None
+    sequential: SequentialResult | None = None  # the rounds of a --sequential run
 
 
 def read_run(run_dir: Path) -> RunData:
@@ -73,12 +75,49 @@ def analyze_run(run_dir: Path) -> tuple[RunData, Analysis]:
                          embedder=embedder_for(config.get("embedder")))
 
 
+def replay_sequential(run_dir: Path, data: RunData) -> SequentialResult:
+    """The rounds of a sequential run, from its stored answers: the same schedule, the same
+    e-values and the same stopping point as when they were collected.  A round whose answers
+    are missing is where the budget (or an interruption) stopped it; collection.json says
+    which."""
+    config = data.run["config"]
+    table: dict[tuple[str, str, int], str] = {
+        (r["role"], r["probe_id"], r["sample_index"]): r["response"].get("text") or ""
+        for r in data.rows}
+    collection = read_json(run_dir / COLLECTION_FILE) if (run_dir / COLLECTION_FILE).is_file() \
+        else {}
+
+    def fetch(plan: RoundPlan) -> Fetched:
+        texts: dict[str, dict[str, list[str]]] = {role: {} for role in plan.roles}
+        for role in plan.roles:
+            for probe, start, stop in plan.probes:
+                got = [table.get((role, probe.id, i)) for i in range(start, stop)]
+                if any(t is None for t in got):
+                    return Fetched(None, stopped=collection.get("stopped_because")
+                                   or "interrupted")
+                texts[role][probe.id] = got  # type: ignore[assignment]
+        return Fetched(texts)
+
+    specs = {role: spec["spec"] for role, spec in config["models"]}
+    n_controls = sum(role.startswith("control") for role in specs)
+    return run_sequential(data.suite.probes, n_controls, fetch, seed=int(config["seed"]),
+                          options=SequentialOptions(**config["sequential"]),
+                          max_samples=int(config["samples"]),
+                          embedder=embedder_for(config.get("embedder")))
+
+
 def recompute(run_dir: Path, *, calibration: str | None = None,
               prior: float | None = None) -> Recomputed:
-    """Redo analysis, calibration and verdict from the run folder alone."""
+    """Redo analysis, calibration and verdict from the run folder alone.  A sequential run's
+    label is its sequential test's (valid under optional stopping); the analysis of every
+    collected answer stays in the report as evidence."""
     data, analysis = analyze_run(run_dir)
+    sequential = None
+    if data.run["config"].get("sequential") is not None:
+        sequential = replay_sequential(run_dir, data)
+        analysis = replace(analysis, test_verdict=sequential.test_verdict)
     verdict, evaluation = calibrated_verdict(
         analysis, has_controls=data.has_controls, calibration_file=calibration, prior=prior,
         models=data.specs, lineage_facts=validate_lineage(data.lineage) if data.lineage else None)
     return Recomputed(data=data, analysis=analysis.result, probes=analysis.probes,
-                      verdict=verdict, evaluation=evaluation)
+                      verdict=verdict, evaluation=evaluation, sequential=sequential)

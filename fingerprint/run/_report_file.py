@@ -20,8 +20,9 @@ from ._folder import write_json
 
 # 1.1: evaluation; verdict.probability is the posterior at a stated prior.
 # 1.2: custody (run id, evidence hash), tool.dirty and tool.package_sha256.
-SCHEMA_VERSION = "1.2"
-SUPPORTED_SCHEMAS = ("1.0", "1.1", SCHEMA_VERSION)
+# 1.3: collection.rounds, collection.stopped_because, collection.stop_sentence (--sequential).
+SCHEMA_VERSION = "1.3"
+SUPPORTED_SCHEMAS = ("1.0", "1.1", "1.2", SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,12 @@ class Collection:
     cost_usd: float | None = optional()  # priced spending of this invocation
     # Replays (schema 1.2): source -> {"sha256", "files": {file: sha256}} of the stored answers
     replay_sources: dict[str, dict[str, Any]] | None = optional()
+    # Sequential collection (schema 1.3): one entry per round (requests and answers this
+    # round and in total, the models and probes asked, the evidence of every question after
+    # it), why the collection stopped (analysis.STOP_REASONS) and the same in words
+    rounds: tuple[dict[str, Any], ...] | None = optional()
+    stopped_because: str | None = optional()
+    stop_sentence: str | None = optional()
 
 
 @dataclass(frozen=True)

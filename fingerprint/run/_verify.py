@@ -83,4 +83,19 @@ def verify(run_dir: Path, public_key: Path | None = None) -> list[str]:
                   "analysis": to_json(fresh.analysis)}
     for name in CHECKED_FIELDS:
         problems += _differences(report.get(name), recomputed[name], name)
+    if fresh.sequential is not None:  # the rounds are recomputable too (not what they cost)
+        stored = (report.get("collection") or {}) if isinstance(report, dict) else {}
+        problems += _differences(
+            [_recomputable(r) for r in stored.get("rounds") or []],
+            [_recomputable(r) for r in to_json(list(fresh.sequential.rounds))],
+            "collection.rounds")
+        problems += _differences(stored.get("stopped_because"),
+                                 fresh.sequential.stopped_because, "collection.stopped_because")
     return problems
+
+
+def _recomputable(entry: Any) -> Any:
+    """A round without what this invocation paid for it (requests differ on a rerun)."""
+    if not isinstance(entry, dict):
+        return entry
+    return {k: v for k, v in entry.items() if k not in ("requests", "requests_total")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -17,11 +17,34 @@ def membership(rng: np.random.Generator, n_pool: int, n_a: int, n_rows: int) -> 
     return m
 
 
-def monte_carlo_p(observed: float, null: np.ndarray) -> float:
+def monte_carlo_p(observed: float, null: np.ndarray, rel_tol: float = 1e-12) -> float:
     """``(1 + #{null >= observed}) / (1 + B)``, with a relative tolerance for ties."""
     null = np.asarray(null, dtype=np.float64)
-    tol = 1e-12 * max(1.0, abs(observed))
+    tol = rel_tol * max(1.0, abs(observed))
     return float((1 + np.count_nonzero(null >= observed - tol)) / (1 + null.size))
+
+
+def standardised_sum(stats: Sequence[float], nulls: Sequence[np.ndarray]
+                     ) -> tuple[float, np.ndarray, int]:
+    """The joint permutation statistic over independent strata (probes): each stratum's
+    statistic is standardised by the mean and s.d. of its B + 1 values (observed and
+    relabelled; a symmetric function of the labellings, so the B + 1 sums stay exchangeable)
+    and summed.  Returns (observed sum, the B relabelled sums, strata used); a stratum whose
+    every relabelling gives the same value carries no evidence and is skipped."""
+    n_perm = min(len(n) for n in nulls)
+    total_obs = 0.0
+    total_null = np.zeros(n_perm)
+    used = 0
+    for t, null in zip(stats, nulls):
+        allv = np.concatenate([[t], null[:n_perm]])
+        sd = allv.std()
+        if sd <= 1e-12 * max(1.0, abs(allv).max()):
+            continue
+        mu = allv.mean()
+        total_obs += (t - mu) / sd
+        total_null += (null[:n_perm] - mu) / sd
+        used += 1
+    return total_obs, total_null, used
 
 
 def sequential_p_value(observed: float, draw: Callable[[int], np.ndarray], first: int,
