@@ -30,7 +30,9 @@ probes:
 def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, capsys):
     suite = tmp_path / "suite.yaml"
     suite.write_text(SUITE)
-    app = FakeOpenAIApp(delay=0.4)  # long enough that a loaded machine still interrupts mid-run
+    # Slow while the child runs (40 samples take 20 s: a loaded machine still interrupts it
+    # mid-run), fast for the rerun.
+    app = FakeOpenAIApp(delay=1.0)
     with LoopbackServer(app) as srv:
         out, db = tmp_path / "run", tmp_path / "store.sqlite"
         args = ["collect", "--model", "llamacpp/m", "--option", f"model1:base_url={srv.url}/v1",
@@ -54,6 +56,7 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, capsys):
         lines = (out / "responses.jsonl").read_text().splitlines()
         assert len(lines) == kept
         asked_before = len(srv.seen)
+        app.delay = 0.0
 
         assert main(args) == 0, capsys.readouterr().err
         done = json.loads((out / "collection.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 
@@ -11,7 +12,7 @@ def stored_count(db: Path) -> int:
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(db, timeout=5) as con:
+        with closing(sqlite3.connect(db, timeout=5)) as con:
             return int(con.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
     except sqlite3.OperationalError:
         return 0
