@@ -26,6 +26,10 @@ probes:
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")
 def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, capsys):
     suite = tmp_path / "suite.yaml"
@@ -39,9 +43,11 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, capsys):
                 "--option", "model1:max_concurrency=2", "--suite", str(suite), "--samples", "20",
                 "--out", str(out), "--store", str(db), "--no-progress"]
         env = dict(os.environ, PYTHONPATH=str(REPO))
+        # A suite run as a background job (`cmd &` in a script) inherits SIGINT ignored, and
+        # Python then never raises KeyboardInterrupt: give the child the default disposition.
         child = subprocess.Popen([sys.executable, "-m", "fingerprint", *args], cwd=tmp_path,
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
+                                 text=True, preexec_fn=_default_sigint)
         deadline = time.monotonic() + 30
         while _count(db) < 4 and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.02)
