@@ -129,18 +129,8 @@ _POOL: dict[tuple[str, str], list[str]] = {}  # the parent's pool, inherited by 
 
 
 def _run_replicate(task: Any) -> list[dict[str, Any]]:
-    suite = load_suite(None)
-    by_id = {p.id: p for p in suite.probes}
-    sampler, rows = PoolSampler(_POOL), []
-    for n_probes, samples in task.budgets:
-        probes = [by_id[i] for i in task.replicate.probe_order[:n_probes]]
-        for comp in task.comps:
-            row = power.run_comparison(sampler, comp, probes, samples, task.replicate.seed,
-                                       task.alpha, task.calibration, reference=REFERENCE,
-                                       prefix="lm/")
-            rows.append(dict(row, replicate=task.replicate.index, seed=task.replicate.seed,
-                             budget=f"{n_probes}x{samples}"))
-    return rows
+    return power.run_replicate(task, sampler=PoolSampler(_POOL), reference=REFERENCE,
+                               prefix="lm/")
 
 
 def family_signal(rows: Sequence[dict[str, Any]], comps: Sequence[Comparison],
@@ -187,7 +177,8 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
     if max(s for _, s in budgets) > pool:
         raise SystemExit(f"a budget asks for more samples than the pool holds ({pool}); "
                          "raise --pool")
-    comps = comparisons(list(lm.organisms()), student_controls)
+    known = lm.organisms()
+    comps = comparisons(list(known), student_controls)
     names = organisms_of(comps)
     started = time.perf_counter()
     _POOL.clear()
@@ -207,14 +198,14 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                   file=sys.stderr, flush=True)
     rows.sort(key=lambda r: (r["replicate"], r["budget"], r["suspect"]))
     summary = power.summarise(rows, comps, budgets)
-    cards = {n: lm.organisms()[n].adapter_sha256 for n in names}
+    cards = {n: known[n].adapter_sha256 for n in names}
     return {
         "config": {"reference": f"lm/{REFERENCE}", "budgets": [list(b) for b in budgets],
                    "replicates": replicates, "master_seed": seed, "alpha": alpha,
                    "pool": {"samples_per_probe": pool, "request_seed": pool_seed,
                             "organisms": names},
                    "comparisons": [asdict(c) for c in comps],
-                   "not_built": [PARAPHRASED] if PARAPHRASED not in lm.organisms() else [],
+                   "not_built": [PARAPHRASED] if PARAPHRASED not in known else [],
                    "suite": {"id": suite.id, "version": suite.version, "sha256": suite.sha256,
                              "probes": len(suite.probes)},
                    "adapters_sha256": cards,

@@ -154,17 +154,20 @@ class Task:
     calibration: str | None
 
 
-def run_replicate(task: Task, suite: Suite | None = None) -> list[dict[str, Any]]:
-    """Every comparison of one replicate at every budget (one worker's unit of work)."""
+def run_replicate(task: Task, suite: Suite | None = None, sampler: Any = None, *,
+                  reference: str = REFERENCE, prefix: str = "zoo/") -> list[dict[str, Any]]:
+    """Every comparison of one replicate at every budget (one worker's unit of work); the
+    answers come from ``sampler`` (default: the zoo organisms, sampled in-process)."""
     suite = suite or load_suite(None)
     by_id = {p.id: p for p in suite.probes}
-    sampler = Sampler(max(s for _, s in task.budgets))
+    sampler = sampler or Sampler(max(s for _, s in task.budgets))
     rows = []
     for n_probes, samples in task.budgets:
         probes = [by_id[i] for i in task.replicate.probe_order[:n_probes]]
         for comp in task.comps:
             row = run_comparison(sampler, comp, probes, samples, task.replicate.seed,
-                                 task.alpha, task.calibration)
+                                 task.alpha, task.calibration, reference=reference,
+                                 prefix=prefix)
             rows.append(dict(row, replicate=task.replicate.index, seed=task.replicate.seed,
                              budget=f"{n_probes}x{samples}"))
     return rows

@@ -26,7 +26,7 @@ from ..models.spec import ModelSpec, parse_spec
 from ..run import CALIBRATION_COPY, COLLECTION_FILE, LINEAGE_FILE, Report
 from ..suite import Suite, load_suite
 from ._report import build_report, log_analysis, write_report
-from ._sequential import collect_sequential
+from ._sequential import collect_sequential, response_row
 
 
 @dataclass
@@ -132,12 +132,8 @@ def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     rows = []
     for target in targets:
         for probe in suite.probes:
-            for s in result.samples.get((target.role, probe.id), []):
-                rows.append({"role": target.role, "model_spec": s.model_spec,
-                             "model": target.provider.identity, "key": s.key,
-                             "probe_id": s.probe_id, "probe_version": s.probe_version,
-                             "sample_index": s.sample_index, "request": s.request,
-                             "response": s.response})
+            rows += [response_row(target, s)
+                     for s in result.samples.get((target.role, probe.id), [])]
     runfolder.write_suite(request.out / runfolder.SUITE_FILE, suite)
     runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
     summary = result.to_json()

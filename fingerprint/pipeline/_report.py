@@ -49,9 +49,9 @@ def _collection(run_dir: Path, run: dict[str, Any], rows: list[dict[str, Any]],
         requests = list(live or [])
         rounds, total = [], 0
         for i, entry in enumerate(sequential.rounds):
-            total += requests[i] if i < len(requests) else 0
-            rounds.append(dict(entry, requests=requests[i] if i < len(requests) else 0,
-                               requests_total=total))
+            cost = requests[i] if i < len(requests) else 0
+            total += cost
+            rounds.append(dict(entry, requests=cost, requests_total=total))
         collection.update(rounds=rounds, stopped_because=sequential.stopped_because,
                           stop_sentence=sequential.sentence)
     times = sorted(t for t in (r["response"].get("created") for r in rows) if t)

@@ -98,10 +98,7 @@ def collect_sequential(request: Any, suite: Suite, options: SequentialOptions,
     for target in targets:  # the fixed run's order: role, probe, sample index
         mine = sorted((x for (role, _), x in samples.items() if role == target.role),
                       key=lambda x: (order[x.probe_id], x.sample_index))
-        rows += [{"role": target.role, "model_spec": x.model_spec,
-                  "model": target.provider.identity, "key": x.key, "probe_id": x.probe_id,
-                  "probe_version": x.probe_version, "sample_index": x.sample_index,
-                  "request": x.request, "response": x.response} for x in mine]
+        rows += [response_row(target, x) for x in mine]
     runfolder.write_suite(request.out / runfolder.SUITE_FILE, suite)
     runfolder.write_responses(request.out / runfolder.RESPONSES_FILE, rows)
     summary = _merge(results, spending)
@@ -115,6 +112,15 @@ def collect_sequential(request: Any, suite: Suite, options: SequentialOptions,
         if result.budget_stop is None:
             raise_if_short(result)  # interrupted, preflight or failures: after writing
     return summary
+
+
+def response_row(target: Target, sample: Any) -> dict[str, Any]:
+    """One line of responses.jsonl: a stored sample under the role it played in the run."""
+    return {"role": target.role, "model_spec": sample.model_spec,
+            "model": target.provider.identity, "key": sample.key,
+            "probe_id": sample.probe_id, "probe_version": sample.probe_version,
+            "sample_index": sample.sample_index, "request": sample.request,
+            "response": sample.response}
 
 
 def _merge(results: list[CollectionResult], spending: _Spending) -> dict[str, Any]:
