@@ -28,7 +28,8 @@ from ._probe import probe_data
 class SequentialOptions:
     """How a sequential comparison collects and when it stops (recorded in run.json)."""
 
-    samples_per_round: int = 2  # new answers per probe and model in one round
+    samples_per_round: int | None = 2  # new answers per probe and model in one round;
+    # None: chosen by the comparison from what one request buys (pipeline.round_samples)
     probes_per_family: int = 2  # probes of each family in one round
     margin: float = 0.1  # futility: closeness below this (fraction of the competing distance)
     equivalence_margin: float = 0.1  # same model: distance below this fraction of every control's

@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "docs/statistics.md#sequential-collection)")
     p.add_argument("--round-samples", type=int, default=None, metavar="N",
                    help="with --sequential: new answers per probe and model in each round "
-                        "(default 2; a provider that returns several answers per request, like "
-                        "the zoo or OpenAI's n, pays one request per probe and model per round)")
+                        "(default: all of --samples at once when every model returns that many "
+                        "answers in one request, like the zoo or OpenAI's n, so a probe costs "
+                        "one request per model; else 2)")
     p.add_argument("--no-preflight", action="store_true",
                    help="do not check each remote model with one request before sampling")
     p.set_defaults(handler=run)
@@ -82,7 +83,7 @@ def _sequential(args: argparse.Namespace):
     if not args.sequential:
         return None
     if args.round_samples is None:
-        return SequentialOptions()
+        return SequentialOptions(samples_per_round=None)  # chosen from the providers
     if args.round_samples < 2:
         raise SpecError("--round-samples must be at least 2 (a round's tests need two answers "
                         "per model)")

@@ -6,6 +6,8 @@ them offline, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
+
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +105,16 @@ def _config(request: RunRequest, suite: Suite) -> dict[str, Any]:
     return config
 
 
+def round_samples(providers: list[Any], samples: int) -> int:
+    """Answers per probe and model in one sequential round, when the user did not say: all
+    ``samples`` at once if every provider returns that many in one request (each probe then
+    costs one request per model, and deeper probes test more sharply), else 2 (a request
+    per answer: small rounds let the collection stop sooner)."""
+    if all(getattr(p, "max_n", 1) >= samples for p in providers):
+        return max(2, samples)
+    return 2
+
+
 def _progress_factory(enabled: bool):
     if not enabled:
         return None
@@ -118,11 +130,15 @@ def _progress_factory(enabled: bool):
 def collect_run(request: RunRequest) -> tuple[Suite, dict[str, Any]]:
     """Collect every sample of the run into the store and the run folder."""
     suite = resolve_suite(request.suite_path, [spec for _, spec in request.models])
-    runfolder.prepare(request.out, _config(request, suite))
     targets, seen = [], []
     for role, spec in request.models:
         targets.append(Target(role, get_provider(spec), draw=seen.count(spec.raw)))
         seen.append(spec.raw)
+    if request.sequential is not None and request.sequential.samples_per_round is None:
+        chosen = round_samples([t.provider for t in targets], request.samples)
+        request = dataclasses.replace(request, sequential=dataclasses.replace(
+            request.sequential, samples_per_round=chosen))
+    runfolder.prepare(request.out, _config(request, suite))
     if request.sequential is not None:
         return suite, collect_sequential(request, suite, request.sequential, targets)
     with Store(request.store_path) as store:

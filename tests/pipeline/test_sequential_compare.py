@@ -26,8 +26,9 @@ def runs(tmp_path_factory) -> dict:
     seq = _compare(base / "seq", base / "seq.sqlite", "--sequential")
     again = _compare(base / "seq", base / "seq.sqlite", "--sequential")
     fixed = _compare(base / "fixed", base / "fixed.sqlite")
-    big = _compare(base / "big", base / "big.sqlite", "--sequential", "--round-samples", "10")
-    return {"base": base, "seq": seq, "again": again, "fixed": fixed, "big": big}
+    small = _compare(base / "small", base / "small.sqlite", "--sequential",
+                     "--round-samples", "2")
+    return {"base": base, "seq": seq, "again": again, "fixed": fixed, "small": small}
 
 
 def test_stops_early_with_the_fixed_label(runs):
@@ -35,12 +36,16 @@ def test_stops_early_with_the_fixed_label(runs):
     c = seq["collection"]
     assert c["stopped_because"] in STOP_REASONS and c["stopped_because"] == "decision"
     assert seq["verdict"]["label"] == fixed["verdict"]["label"] == "distilled"
-    # answers (= requests for a provider without n) ...
+    # the zoo returns every answer of a probe in one request: by default a round asks each
+    # probe for all of --samples, and the run makes fewer requests and answers than fixed
+    run = json.loads((runs["base"] / "seq" / "run.json").read_text())
+    assert run["config"]["sequential"]["samples_per_round"] == run["config"]["samples"]
+    assert c["requests_made"] < fixed["collection"]["requests_made"]
     assert c["samples_total"] < fixed["collection"]["samples_total"]
-    # ... and calls to a provider that batches answers, with rounds of 10 answers per probe
-    big = runs["big"]
-    assert big["verdict"]["label"] == "distilled"
-    assert big["collection"]["requests_made"] < fixed["collection"]["requests_made"]
+    # rounds of 2 answers (what a provider without n gets) also spend fewer answers
+    small = runs["small"]
+    assert small["verdict"]["label"] == "distilled"
+    assert small["collection"]["samples_total"] < fixed["collection"]["samples_total"]
     assert "Collection stopped after" in c["stop_sentence"]
     assert seq["schema_version"] == "1.3"
 
@@ -82,3 +87,12 @@ def test_a_budget_stops_the_rounds(tmp_path):
     assert c["stopped_because"] == "max_requests"
     assert c["requests_made"] <= 100
     assert report["verdict"]["label"] != "distilled"
+
+
+def test_round_samples_follow_what_one_request_buys():
+    from fingerprint.pipeline._compare import round_samples
+
+    batch, single = type("B", (), {"max_n": 128})(), type("S", (), {"max_n": 1})()
+    assert round_samples([batch, batch], 10) == 10
+    assert round_samples([batch, single], 10) == 2  # one model answers one at a time
+    assert round_samples([batch], 1) == 2  # a round's tests need two answers per model
