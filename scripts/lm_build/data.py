@@ -104,18 +104,6 @@ def human_pairs(n: int, seed: int, max_words: int) -> list[tuple[str, str]]:
     return pairs[:n]
 
 
-def reference_chunks(n: int, seed: int, max_words: int) -> list[str]:
-    """Plain human-written text (the Python reference manual topics shipped with CPython)."""
-    from pydoc_data.topics import topics
-
-    chunks = []
-    for key in sorted(topics):
-        paras = [p.strip() for p in topics[key].split("\n\n") if len(p.split()) >= 25]
-        chunks += [trim(_SPACE.sub(" ", p), max_words) for p in paras]
-    random.Random(seed).shuffle(chunks)
-    return chunks[:n]
-
-
 def python_version() -> str:
     return ".".join(map(str, sys.version_info[:3]))
 

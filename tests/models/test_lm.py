@@ -27,12 +27,18 @@ class FakeLauncher:
         return type("S", (), {"url": f"http://127.0.0.1:{port}"})()
 
 
-def _card(folder, name, payload=b"adapter-bytes"):
+def _card(folder, name, payload=b"adapter-bytes", base=lm.TEACHER_BASE):
     (folder / f"{name}.gguf").write_bytes(payload)
     sha = hashlib.sha256(payload).hexdigest()
     (folder / f"{name}.json").write_text(json.dumps(
-        {"name": f"lm/{name}", "adapter": {"file": f"{name}.gguf", "sha256": sha}}))
+        {"name": f"lm/{name}", "base": {"wheel": base},
+         "adapter": {"file": f"{name}.gguf", "sha256": sha}}))
     return sha
+
+
+def _base_card(folder, name="base", base=lm.STUDENT_BASE):
+    (folder / f"{name}.json").write_text(json.dumps(
+        {"name": f"lm/{name}", "kind": "base-model", "base": {"wheel": base}, "adapter": None}))
 
 
 def _provider(spec, server, tmp_path, launcher):
@@ -97,7 +103,51 @@ def test_each_request_names_its_adapter_and_zeroes_the_others(tmp_path):
         [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 1.0}],
         [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}],
         [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}]]
-    assert [a.name for a in lm.adapters(tmp_path)] == ["student-b", "student-c"]
+    assert [a.name for a in lm.adapters(lm.TEACHER_BASE, tmp_path)] == ["student-b", "student-c"]
+
+
+def test_each_base_model_has_its_own_server_and_adapter_ids(tmp_path):
+    _base_card(tmp_path)
+    _card(tmp_path, "student-b", base=lm.STUDENT_BASE)
+    _card(tmp_path, "student-c", base=lm.STUDENT_BASE)
+    server = ScriptedServer([reply(200, openai_chat(["x"])) for _ in range(3)])
+    providers = {s: _provider(f"lm/{s}", server, tmp_path, FakeLauncher())
+                 for s in ("teacher", "base", "student-c")}
+    assert lm.organism("base", tmp_path).adapter is None
+    assert providers["base"].http.base_url == providers["student-c"].http.base_url
+    assert providers["teacher"].http.base_url != providers["base"].http.base_url
+    for p in providers.values():
+        asyncio.run(p.complete(ChatRequest(messages=MSGS)))
+    teacher, base, student = (r.body for r in server.requests)
+    assert "lora" not in teacher  # the teacher's server loads no adapter
+    assert base["lora"] == [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}]
+    assert student["lora"] == [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 1.0}]
+
+
+def test_the_students_server_gets_gemmas_turn_format(tmp_path, monkeypatch):
+    _base_card(tmp_path)
+    started = []
+
+    class Recorder:
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs)
+            self.proc = None
+
+        def start(self, timeout):
+            return self
+
+    monkeypatch.setattr(lm.llama_server, "find_llama_server", lambda: tmp_path / "bin")
+    monkeypatch.setattr(lm, "base_model", lambda base: tmp_path / f"{base}.gguf")
+    monkeypatch.setattr(lm.llama_server, "LlamaServer", Recorder)
+    monkeypatch.delenv("LLAMA_ARG_THREADS", raising=False)
+    monkeypatch.setattr(lm.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(lm, "_BASES_IN_USE", {lm.STUDENT_BASE})
+    lm.launch(lm.organism("base", tmp_path), port=1, data_dir=tmp_path)
+    lm._BASES_IN_USE.add(lm.TEACHER_BASE)  # a comparison that asks both kinds of organism
+    lm.launch(lm.organism("teacher", tmp_path), port=2, data_dir=tmp_path)
+    lm._SERVERS.clear()
+    assert [s["chat_template"] for s in started] == [lm.GEMMA_TEMPLATE, None]
+    assert [s["threads"] for s in started] == [2, 1]
 
 
 def test_a_user_run_server_gets_no_adapter_choice(tmp_path):

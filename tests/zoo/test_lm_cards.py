@@ -13,7 +13,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "fingerprint" / "data" / "lm"
-CARDS = sorted(DATA.glob("*.json"))
+CARDS = [c for c in sorted(DATA.glob("*.json")) if json.loads(c.read_text()).get("adapter")]
+BASE_CARDS = [c for c in sorted(DATA.glob("*.json")) if c not in CARDS]
 
 
 def _norm(text: str) -> str:
@@ -65,6 +66,13 @@ def test_normalisation_matches_the_build_script():
         assert mod.prompt_hash(text) == hashlib.sha256(_norm(text).encode()).hexdigest()[:16]
     # and a probe really is caught by the overlap rule the build uses
     assert mod.overlaps("who are you", {_norm("Who are you?")})
+
+
+def test_a_card_without_an_adapter_is_a_base_model_with_its_hash():
+    for card in BASE_CARDS:
+        meta = json.loads(card.read_text())
+        assert meta["kind"] == "base-model" and meta["examples"] == 0
+        assert re.fullmatch(r"[0-9a-f]{64}", meta["base"]["sha256"]) and meta["base"]["wheel"]
 
 
 def test_adapters_stay_small():
