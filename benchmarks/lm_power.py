@@ -77,10 +77,11 @@ RESULTS = ROOT / "benchmarks" / "results" / "lm"
 
 def comparisons(available: Sequence[str],
                 student_controls: Sequence[str] = STUDENT_CONTROLS) -> list[Comparison]:
-    """Students at each dose and the paraphrased one (if built) against ``student_controls``;
-    each no-link organism against the other three no-link organisms."""
+    """Students at each dose and the paraphrased one (those built) against
+    ``student_controls``; each no-link organism against the other three no-link organisms."""
     panel = tuple(student_controls)
-    out = [Comparison(f"student-{d}", panel, True, d) for d in DOSES]
+    out = [Comparison(f"student-{d}", panel, True, d) for d in DOSES
+           if f"student-{d}" in available]
     if PARAPHRASED in available:
         out.append(Comparison(PARAPHRASED, panel, True, 100))
     out += [Comparison(n, tuple(c for c in NO_LINK if c != n), False, 0) for n in NO_LINK]
@@ -208,7 +209,8 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
                    "pool": {"samples_per_probe": pool, "request_seed": pool_seed,
                             "organisms": names},
                    "comparisons": [asdict(c) for c in comps],
-                   "not_built": [PARAPHRASED] if PARAPHRASED not in known else [],
+                   "not_built": [n for n in [f"student-{d}" for d in DOSES] + [PARAPHRASED]
+                                 if n not in known],
                    "suite": {"id": suite.id, "version": suite.version, "sha256": suite.sha256,
                              "probes": len(suite.probes)},
                    "adapters_sha256": cards,

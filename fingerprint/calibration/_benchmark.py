@@ -33,6 +33,8 @@ from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
 from ._pairs import excluded_controls, read_pairs
 
+MIN_CONTROLS = 2  # the lineage score standardises against the controls (score_in_panel)
+
 #: pair kinds scored; distilled is an alias of teacher_student
 LABELS = ("teacher_student", "independent", "same_model", "shared_lineage")
 ALPHA = 0.05  # verdict level and the false-positive budget of the TPR summary
@@ -95,6 +97,12 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
         ref, sus = q["reference"], q["suspect"]
         skip = excluded_controls(labelled, ref, sus)
         controls = [index[m] for m in models if m not in skip]
+        if len(controls) < MIN_CONTROLS:  # the corpus is too small once relatives are out
+            rows.append({"reference": ref, "suspect": sus, "label": q["label"], "score": None,
+                         "verdict": "not_scored", "p_value": None, "n_controls": len(controls),
+                         "reason": f"{len(controls)} control(s) once the pair's known relatives "
+                                   f"are removed; the score needs {MIN_CONTROLS}"})
+            continue
         res = score_in_panel(prof, pair, index[ref], index[sus], controls)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
@@ -103,13 +111,14 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
             "z_attribution": res.z_attribution, "z_similarity": res.z_similarity,
             "n_prompts": res.n_prompts, "n_controls": res.n_controls,
         })
-    by = {lab: [r["score"] for r in rows if r["label"] == lab] for lab in LABELS}
+    by = {lab: [r["score"] for r in rows if r["label"] == lab and r["score"] is not None]
+          for lab in LABELS}
     tpr_ts, thr = tpr_at_fpr(by["teacher_student"], by["independent"], ALPHA)
     tpr_same, _ = tpr_at_fpr(by["same_model"], by["independent"], ALPHA)
     result = {
         "corpus": data.source, "layout": data.layout, "pairs_file": str(pairs), "seed": seed,
         "method": METHOD,
-        "verdict_labels": ["distilled", "independent", "inconclusive"],
+        "verdict_labels": ["distilled", "independent", "inconclusive", "not_scored"],
         "same_model_separable": False,
         "verdict_note": VERDICT_NOTE,
         "alpha": ALPHA,
@@ -141,14 +150,16 @@ def _fmt(v: Any) -> str:
 
 def format_table(result: dict[str, Any]) -> str:
     """The per-pair scores and the summary as a plain-text table."""
-    rows = sorted(result["pairs"], key=lambda r: -r["score"])
+    rows = sorted(result["pairs"], key=lambda r: (r["score"] is None, -(r["score"] or 0.0)))
     w_ref = max([9] + [len(r["reference"]) for r in rows])
     w_sus = max([7] + [len(r["suspect"]) for r in rows])
     lines = [f"{'reference':<{w_ref}}  {'suspect':<{w_sus}}  {'label':<15}  {'score':>7}  "
              f"{'p':>6}  verdict"]
     for r in rows:
+        score = "—" if r["score"] is None else f"{r['score']:.2f}"
+        p_val = "—" if r["p_value"] is None else f"{r['p_value']:.3f}"
         lines.append(f"{r['reference']:<{w_ref}}  {r['suspect']:<{w_sus}}  {r['label']:<15}  "
-                     f"{r['score']:>7.2f}  {r['p_value']:>6.3f}  {r['verdict']}")
+                     f"{score:>7}  {p_val:>6}  {r['verdict']}")
     s, c = result["summary"], result["counts"]
     lines += [
         "",

@@ -27,9 +27,12 @@ def lm_power():
 
 
 def test_panels_never_hold_the_suspect_or_a_teacher_student(lm_power):
-    comps = lm_power.comparisons(["teacher", "student-100", "base"])
+    built = ["teacher", "base", "student-100", "student-30", "student-10"]
+    comps = lm_power.comparisons(built)
     assert [c.suspect for c in comps if c.distilled] == ["student-100", "student-30",
                                                           "student-10"]
+    assert [c.suspect for c in lm_power.comparisons(built[:3]) if c.distilled] == [
+        "student-100"]  # a dose not built is not compared
     for c in comps:
         assert c.suspect not in c.controls and len(c.controls) == 3
         assert set(c.controls) <= set(lm_power.NO_LINK)

@@ -60,6 +60,26 @@ def test_benchmark_separates_known_lineage(tmp_path):
     assert "AUC teacher→student vs independent" in table and "m0-copy" in table
 
 
+def test_a_pair_with_too_few_controls_is_reported_not_scored(tmp_path):
+    """A small corpus whose known relatives leave fewer than 2 controls for a pair: the pair
+    is listed as not scored, with why, and left out of the AUCs (it used to crash the run)."""
+    corpus, _ = _corpus(tmp_path)
+    keep = {"m0", "s0", "m2", "m3", "m4"}
+    rows = [json.loads(line) for line in corpus.read_text().splitlines()]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows if r["model"] in keep))
+    pairs = tmp_path / "small.json"
+    clear_cache()
+    pairs.write_text(json.dumps([
+        {"reference": "m0", "suspect": "s0", "label": "teacher_student"},
+        {"reference": "m0", "suspect": "m2", "label": "shared_lineage"},
+        {"reference": "m0", "suspect": "m3", "label": "shared_lineage"},  # leaves m4 alone
+        {"reference": "m2", "suspect": "m3", "label": "shared_lineage"}]))
+    res = run_benchmark(str(corpus), str(pairs), None, seed=0)
+    assert all(r["verdict"] == "not_scored" and r["score"] is None and "control" in r["reason"]
+               for r in res["pairs"])
+    assert res["counts"]["teacher_student"] == 0 and "—" in format_table(res)
+
+
 def test_metrics_and_exclusions():
     assert roc_auc([3, 2], [1, 2]) == pytest.approx(0.875)
     assert roc_auc([], [1]) is None
