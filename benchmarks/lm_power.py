@@ -36,8 +36,6 @@ from typing import Any, Sequence
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-# The pool is collected one organism at a time, so each llama-server may take every core.
-os.environ.setdefault("LLAMA_ARG_THREADS", str(os.cpu_count() or 2))
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -140,14 +140,41 @@ def test_the_students_server_gets_gemmas_turn_format(tmp_path, monkeypatch):
     monkeypatch.setattr(lm, "base_model", lambda base: tmp_path / f"{base}.gguf")
     monkeypatch.setattr(lm.llama_server, "LlamaServer", Recorder)
     monkeypatch.delenv("LLAMA_ARG_THREADS", raising=False)
-    monkeypatch.setattr(lm.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(lm, "_BASES_IN_USE", {lm.STUDENT_BASE})
     lm.launch(lm.organism("base", tmp_path), port=1, data_dir=tmp_path)
-    lm._BASES_IN_USE.add(lm.TEACHER_BASE)  # a comparison that asks both kinds of organism
     lm.launch(lm.organism("teacher", tmp_path), port=2, data_dir=tmp_path)
     lm._SERVERS.clear()
     assert [s["chat_template"] for s in started] == [lm.GEMMA_TEMPLATE, None]
-    assert [s["threads"] for s in started] == [2, 1]
+
+
+def test_local_models_take_turns_and_every_request_completes():
+    """Requests of one configuration run together; another's wait until none is in flight."""
+    turns, inflight, overlap, depth, done = lm.Turns(), [], [], [], []
+
+    async def request(key, i):
+        async with turns.turn(key):
+            inflight.append(key)
+            overlap.append(set(inflight))
+            depth.append(len(inflight))
+            await asyncio.sleep(0.001 * (i % 3))
+            inflight.remove(key)
+            done.append(key)
+
+    async def main():
+        keys = ["smol:", "gemma:a.gguf", "gemma:b.gguf"]
+        await asyncio.gather(*(request(keys[i % 3], i) for i in range(30)))
+
+    asyncio.run(main())
+    assert len(done) == 30 and all(len(s) == 1 for s in overlap)  # one key at a time
+    assert max(depth) > 1  # but a key's requests together
+
+
+def test_two_runs_in_one_process_get_fresh_turns(tmp_path):
+    """Each asyncio.run has its own loop; the turns of the last one must not leak into it."""
+    server = ScriptedServer([reply(200, openai_chat(["x"])), reply(200, openai_chat(["y"]))])
+    p = _provider("lm/teacher", server, tmp_path, FakeLauncher())
+    first = asyncio.run(p.complete(ChatRequest(messages=MSGS)))
+    second = asyncio.run(p.complete(ChatRequest(messages=MSGS)))
+    assert [c.text for c in first + second] == ["x", "y"]
 
 
 def test_a_user_run_server_gets_no_adapter_choice(tmp_path):
