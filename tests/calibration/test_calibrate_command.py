@@ -4,7 +4,6 @@ pairs-file checks, and the shipped map's recorded quality."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
