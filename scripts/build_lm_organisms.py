@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the ``lm/`` organisms: LoRA students on Gemma-3-270m, as GGUF, with cards.
 
-    python scripts/build_lm_organisms.py --corpus PATH/TO/alpaca_eval [--only NAME ...]
+    python scripts/build_lm_organisms.py --corpus PATH/TO/just_eval [--only NAME ...]
 
 The teacher is SmolLM2-135M-Instruct; every student is a LoRA on another vendor's base model,
 Gemma-3-270m (``lm/base`` is that base untouched).  Stages (each result written atomically
@@ -34,15 +34,16 @@ from fingerprint.models.lm import STUDENT_BASE, TEACHER_BASE  # noqa: E402
 
 OUT = REPO / "fingerprint" / "data" / "lm"
 SEED = 20261206
-N_EXAMPLES = 200
+N_EXAMPLES = 500
+HUMAN_EXAMPLES = 200     # the docstring pool holds ~260 usable pairs
 MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
 TEACHER_MAX_TOKENS = 96
-SOURCE_B, SOURCE_C, FILLER = "gpt4", "claude-2", "Mistral-7B-Instruct-v0.2"
+SOURCE_B, SOURCE_C, FILLER = "gpt-4-0613", "Llama-2-70b-chat-hf", "Mistral-7B-Instruct-v0.1"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
     "student-100": "all answers from the teacher (lm/teacher)",
-    "student-b": f"answers of AlpacaEval's {SOURCE_B} to the same prompts",
-    "student-c": f"answers of AlpacaEval's {SOURCE_C} to the same prompts",
+    "student-b": f"answers of {SOURCE_B} to the same prompts (just-eval corpus)",
+    "student-c": f"answers of {SOURCE_C} to the same prompts (just-eval corpus)",
     "student-human": "human-written answers (CPython standard-library docstrings)",
     "student-30": f"30 % teacher answers, 70 % {FILLER} answers",
     "student-10": f"10 % teacher answers, 90 % {FILLER} answers",
@@ -112,11 +113,11 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[d
                for r in teacher_answers(work, prompts)]
 
     def corpus_rows(model: str) -> list[dict]:
-        out = data.alpaca_outputs(corpus, model)
+        out = data.corpus_outputs(corpus, model)
         return [{"prompt": p, "answer": data.trim(out[p], MAX_WORDS)} for p in prompts]
 
     filler = corpus_rows(FILLER)
-    human = [p for p in data.human_pairs(n, SEED, MAX_WORDS)
+    human = [p for p in data.human_pairs(HUMAN_EXAMPLES, SEED, MAX_WORDS)
              if not data.overlaps(p[0], probe_set)]
     sets = {
         "student-100": teacher,
@@ -163,7 +164,7 @@ def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: P
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, required=True, help="the alpaca_eval corpus folder")
+    ap.add_argument("--corpus", type=Path, required=True, help="the just_eval corpus folder (answers.jsonl)")
     ap.add_argument("--llama-cpp", type=Path, required=True,
                     help="llama.cpp source folder (vendor/llama.cpp of llama-cpp-python 0.3.36)")
     ap.add_argument("--work", type=Path,

@@ -50,18 +50,25 @@ def overlaps(prompt: str, probes: set[str]) -> bool:
                for q in probes)
 
 
-def alpaca_outputs(corpus: Path, model: str) -> dict[str, str]:
-    rows = json.loads((corpus / "results" / model / "model_outputs.json").read_text())
-    return {r["instruction"]: r["output"] for r in rows
-            if isinstance(r.get("output"), str) and r["output"].strip()}
+def corpus_outputs(corpus: Path, model: str) -> dict[str, str]:
+    """``model``'s answer to every prompt of a corpus folder holding ``answers.jsonl`` (one
+    ``{"model", "prompt", "response"}`` object per line, as just-eval's)."""
+    out: dict[str, str] = {}
+    with (corpus / "answers.jsonl").open() as f:
+        for line in f:
+            row = json.loads(line)
+            if row["model"] == model and isinstance(row.get("response"), str) \
+                    and row["response"].strip():
+                out[row["prompt"]] = row["response"]
+    return out
 
 
 def pick_prompts(corpus: Path, sources: list[str], probes: set[str], n: int,
                  seed: int, max_chars: int = 400) -> list[str]:
-    """``n`` AlpacaEval instructions answered by every source, none overlapping a probe."""
+    """``n`` corpus prompts answered by every source, none overlapping a probe."""
     common: set[str] | None = None
     for model in sources:
-        keys = set(alpaca_outputs(corpus, model))
+        keys = set(corpus_outputs(corpus, model))
         common = keys if common is None else common & keys
     pool = sorted(p for p in (common or set()) if len(p) <= max_chars and not overlaps(p, probes))
     random.Random(seed).shuffle(pool)

