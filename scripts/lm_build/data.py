@@ -7,6 +7,7 @@ cards keep only hashes of the prompts used (for the no-overlap check against the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -50,17 +51,22 @@ def overlaps(prompt: str, probes: set[str]) -> bool:
                for q in probes)
 
 
-def corpus_outputs(corpus: Path, model: str) -> dict[str, str]:
-    """``model``'s answer to every prompt of a corpus folder holding ``answers.jsonl`` (one
-    ``{"model", "prompt", "response"}`` object per line, as just-eval's)."""
-    out: dict[str, str] = {}
+@functools.cache
+def _corpus_answers(corpus: Path) -> dict[str, dict[str, str]]:
+    """model → prompt → answer of a corpus folder holding ``answers.jsonl`` (one
+    ``{"model", "prompt", "response"}`` object per line, as just-eval's), read once."""
+    out: dict[str, dict[str, str]] = {}
     with (corpus / "answers.jsonl").open() as f:
         for line in f:
             row = json.loads(line)
-            if row["model"] == model and isinstance(row.get("response"), str) \
-                    and row["response"].strip():
-                out[row["prompt"]] = row["response"]
+            if isinstance(row.get("response"), str) and row["response"].strip():
+                out.setdefault(row["model"], {})[row["prompt"]] = row["response"]
     return out
+
+
+def corpus_outputs(corpus: Path, model: str) -> dict[str, str]:
+    """``model``'s answer to every prompt of the corpus."""
+    return _corpus_answers(corpus).get(model, {})
 
 
 def pick_prompts(corpus: Path, sources: list[str], probes: set[str], n: int,
