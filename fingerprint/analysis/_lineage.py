@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import norm
+from scipy.stats import norm, rankdata
 
 METHOD = ("lineage-v2: topic-whitened cross-fitted linear attribution + hub-corrected "
           "same-prompt similarity, word 1-2-gram TF-IDF, combined by their null covariance")
@@ -168,9 +168,25 @@ def panel_similarities(counts: list[sp.csr_matrix], *, seed: int = 0) -> tuple[n
     return profile_sims, pair_sims
 
 
+#: how the similarity part pools prompts: ``"mean"`` (mean hub-corrected cosine, shipped) or
+#: ``"rank"`` (mean per-prompt rank among suspect and controls; a variant under study,
+#: docs/corpora.md)
+SIMILARITY_POOLING = ("mean", "rank")
+
+
+def _mean_prompt_rank(values: np.ndarray) -> np.ndarray:
+    """Per row (model), the mean over columns (prompts) of the fraction of the other rows it
+    exceeds on that prompt (ties count half)."""
+    n = values.shape[0]
+    return ((rankdata(values, axis=0) - 1.0) / (n - 1)).mean(axis=1)
+
+
 def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: int,
-                   suspect: int, controls: list[int]) -> LineageResult:
+                   suspect: int, controls: list[int], *,
+                   similarity_pooling: str = "mean") -> LineageResult:
     """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices)."""
+    if similarity_pooling not in SIMILARITY_POOLING:
+        raise ValueError(f"similarity_pooling must be one of {SIMILARITY_POOLING}")
     ctrl = np.asarray(controls, dtype=int)
     if len(ctrl) < 2:
         raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
@@ -191,7 +207,11 @@ def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: i
     attr_c = np.array([attribution(i) for i in ctrl])
     simi_c = np.array([similarity(i) for i in ctrl])
     za, ca = _z(attr_c.mean(axis=1), float(attr_s.mean()))
-    zs, cs = _z(simi_c.mean(axis=1), float(simi_s.mean()))
+    if similarity_pooling == "rank":
+        ranks = _mean_prompt_rank(np.vstack([simi_s[None, :], simi_c]))
+        zs, cs = _z(ranks[1:], float(ranks[0]))
+    else:
+        zs, cs = _z(simi_c.mean(axis=1), float(simi_s.mean()))
     # ca, cs have mean 0 and sd 1 over the controls; the sum's sd carries their correlation.
     sd_sum = float((ca + cs).std(ddof=1))
     sd_sum = sd_sum if sd_sum > 1e-12 else math.sqrt(2.0)

@@ -9,7 +9,7 @@ imports them.  See docs/calibration.md.
 from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds, calibrated_verdict,
                      load_calibration, missing_features, posterior, select_segment)
 from ._benchmark import format_table as format_benchmark
-from ._benchmark import run_benchmark
+from ._benchmark import prepare_panel, read_labelled, run_benchmark, score_pairs
 from ._cases import CORPUS_CONTROLS, corpus_cases
 from ._fit import Case, fit_logistic, fit_map
 from ._maps import build_calibration, build_map, format_metrics
@@ -27,7 +27,7 @@ __all__ = [
     "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
     "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
-    "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
+    "format_metrics", "label_for", "prepare_panel", "read_labelled", "score_pairs", "load_calibration", "missing_features", "organism_sources",
     "pair_id", "posterior", "read_pairs", "related_models", "reliability_bins",
     "render_reliability", "run_benchmark", "segment_of", "select_segment", "stable_int",
     "summarize", "unrelated_organisms", "write_reliability", "LR_THRESHOLD", "PROPOSITIONS",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,21 +70,26 @@ class _Counts:
         return matrix[[index[pid] for pid in prompt_ids]]
 
 
-def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
-                  max_prompts: int | None = None) -> dict[str, Any]:
-    """Score every labelled pair of ``pairs`` over ``corpus``; write ``out/benchmark.json``.
+@dataclass(frozen=True)
+class Panel:
+    """A corpus's models over the prompts all of them answered, with the inner products
+    every pair is scored from (computed once; :func:`score_pairs` reuses them)."""
 
-    ``max_prompts`` scores on a random subset of that many shared prompts (drawn with
-    ``seed``): how robust the ranking is when fewer prompts are available.
-    """
-    started = time.perf_counter()
-    data = load_corpus(corpus)
-    labelled = [dict(q, label="teacher_student" if q["label"] == "distilled" else q["label"])
-                for q in read_pairs(pairs)]
-    for q in labelled:
-        data.check_models([q["reference"], q["suspect"]])
-    # One panel: every model over the prompts all of them answered.  Each pair is scored in
-    # it with its own control set; the cosines (and the IDF) are shared by all pairs.
+    data: Corpus
+    models: list[str]
+    prompt_ids: list[str]
+    profile_sims: np.ndarray
+    pair_sims: np.ndarray
+    seed: int
+    max_prompts: int | None
+
+
+def prepare_panel(corpus: str | Corpus, *, seed: int = 0,
+                  max_prompts: int | None = None) -> Panel:
+    """The panel of ``corpus`` (a path, or a corpus already loaded); ``max_prompts`` keeps a
+    random subset of that many shared prompts (drawn with ``seed``, which also draws the
+    cross-fitting halves)."""
+    data = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
     models = data.models
     prompt_ids = data.shared_prompts(models)
     if max_prompts is not None and max_prompts < len(prompt_ids):
@@ -91,11 +97,52 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
         prompt_ids = [prompt_ids[i] for i in np.sort(pick)]
     counts = _Counts(data)
     prof, pair = panel_similarities([counts.get(m, prompt_ids) for m in models], seed=seed)
+    return Panel(data, models, prompt_ids, prof, pair, seed, max_prompts)
+
+
+def read_labelled(pairs: str | list[str]) -> list[dict[str, Any]]:
+    """The labelled pairs of one file or several (``distilled`` read as ``teacher_student``)."""
+    return [dict(q, label="teacher_student" if q["label"] == "distilled" else q["label"])
+            for f in ([pairs] if isinstance(pairs, str) else pairs) for q in read_pairs(f)]
+
+
+def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed: int = 0,
+                  max_prompts: int | None = None, keep_siblings: bool = False,
+                  similarity_pooling: str = "mean") -> dict[str, Any]:
+    """Score every labelled pair of ``pairs`` (one file or several) over ``corpus``; write
+    ``out/benchmark.json``.
+
+    ``max_prompts`` scores on a random subset of that many shared prompts (drawn with
+    ``seed``): how robust the ranking is when fewer prompts are available.
+    ``keep_siblings`` leaves models of a shared lineage (siblings, a common base) in each
+    other's control panels: only teacher→student and same-model links exclude a control.
+    """
+    started = time.perf_counter()
+    labelled = read_labelled(pairs)
+    panel = prepare_panel(corpus, seed=seed, max_prompts=max_prompts)
+    result = score_pairs(panel, labelled, keep_siblings=keep_siblings,
+                         similarity_pooling=similarity_pooling)
+    result["pairs_file"] = str(pairs) if isinstance(pairs, str) else [str(f) for f in pairs]
+    result["runtime_s"] = round(time.perf_counter() - started, 2)
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "benchmark.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
+                similarity_pooling: str = "mean") -> dict[str, Any]:
+    """Every labelled pair scored within ``panel``, with the summary figures."""
+    data, models = panel.data, panel.models
+    for q in labelled:
+        data.check_models([q["reference"], q["suspect"]])
     index = {m: i for i, m in enumerate(models)}
     rows = []
+    links = [q for q in labelled if not (keep_siblings and q["label"] == "shared_lineage")]
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
-        skip = excluded_controls(labelled, ref, sus)
+        skip = excluded_controls(links, ref, sus)
         controls = [index[m] for m in models if m not in skip]
         if len(controls) < MIN_CONTROLS:  # the corpus is too small once relatives are out
             rows.append({"reference": ref, "suspect": sus, "label": q["label"], "score": None,
@@ -103,7 +150,8 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
                          "reason": f"{len(controls)} control(s) once the pair's known relatives "
                                    f"are removed; the score needs {MIN_CONTROLS}"})
             continue
-        res = score_in_panel(prof, pair, index[ref], index[sus], controls)
+        res = score_in_panel(panel.profile_sims, panel.pair_sims, index[ref], index[sus],
+                             controls, similarity_pooling=similarity_pooling)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
             "verdict": verdict(res.p_value, res.n_controls),
@@ -114,16 +162,19 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
     by = {lab: [r["score"] for r in rows if r["label"] == lab and r["score"] is not None]
           for lab in LABELS}
     tpr_ts, thr = tpr_at_fpr(by["teacher_student"], by["independent"], ALPHA)
+    tpr_ts_1, _ = tpr_at_fpr(by["teacher_student"], by["independent"], 0.01)
     tpr_same, _ = tpr_at_fpr(by["same_model"], by["independent"], ALPHA)
-    result = {
-        "corpus": data.source, "layout": data.layout, "pairs_file": str(pairs), "seed": seed,
+    return {
+        "corpus": data.source, "layout": data.layout,
+        "seed": panel.seed, "max_prompts": panel.max_prompts, "keep_siblings": keep_siblings,
+        "similarity_pooling": similarity_pooling,
         "method": METHOD,
         "verdict_labels": ["distilled", "independent", "inconclusive", "not_scored"],
         "same_model_separable": False,
         "verdict_note": VERDICT_NOTE,
         "alpha": ALPHA,
-        "n_models": len(data.models),
-        "n_prompts": len(prompt_ids),
+        "n_models": len(models),
+        "n_prompts": len(panel.prompt_ids),
         "counts": {lab: len(v) for lab, v in by.items()},
         "summary": {
             "auc_teacher_student_vs_independent": roc_auc(by["teacher_student"], by["independent"]),
@@ -131,17 +182,12 @@ def run_benchmark(corpus: str, pairs: str, out: str | None, *, seed: int = 0,
             "auc_teacher_student_vs_shared_lineage": roc_auc(by["teacher_student"],
                                                              by["shared_lineage"]),
             "tpr_teacher_student_at_fpr_0.05": tpr_ts,
+            "tpr_teacher_student_at_fpr_0.01": tpr_ts_1,
             "tpr_same_model_at_fpr_0.05": tpr_same,
             "threshold_at_fpr_0.05": thr,
         },
         "pairs": rows,
-        "runtime_s": round(time.perf_counter() - started, 2),
     }
-    if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "benchmark.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
 
 
 def _fmt(v: Any) -> str:
@@ -172,6 +218,8 @@ def format_table(result: dict[str, Any]) -> str:
         f"{_fmt(s['auc_teacher_student_vs_shared_lineage'])}"
         f"  ({c['teacher_student']} vs {c['shared_lineage']} pairs)",
         f"{'TPR teacher→student at FPR ≤ 0.05':<44} {_fmt(s['tpr_teacher_student_at_fpr_0.05'])}",
+        f"{'TPR teacher→student at FPR ≤ 0.01':<44} "
+        f"{_fmt(s.get('tpr_teacher_student_at_fpr_0.01'))}",
         f"{'TPR same-model at FPR ≤ 0.05':<44} {_fmt(s['tpr_same_model_at_fpr_0.05'])}",
         f"{'prompts × models':<44} {result.get('n_prompts')} × {result['n_models']}",
         f"{'runtime (s)':<44} {result['runtime_s']}",

@@ -169,3 +169,47 @@ def test_verdict_labels():
     assert verdict(0.2, 30) == "independent"
     assert verdict(0.05, 19) == "distilled"  # 1/(19+1) = α: the level is reachable
     assert verdict(0.01, 10) == "inconclusive"
+
+
+def test_keep_siblings_and_merged_pair_files(tmp_path):
+    """A shared-lineage pair removes each member from the other's panel unless siblings are
+    kept; two pair files score as one list."""
+    corpus, pairs = _corpus(tmp_path)
+    extra = tmp_path / "siblings.json"
+    extra.write_text(json.dumps([{"reference": "m7", "suspect": "s0", "label": "shared_lineage"}]))
+    clear_cache()
+    default = run_benchmark(str(corpus), [str(pairs), str(extra)], None, seed=0)
+    kept = run_benchmark(str(corpus), [str(pairs), str(extra)], None, seed=0, keep_siblings=True)
+    n = {res["keep_siblings"]: {(r["reference"], r["suspect"]): r["n_controls"]
+                                for r in res["pairs"]} for res in (default, kept)}
+    assert default["counts"]["shared_lineage"] == 1 and len(default["pairs"]) == 7
+    assert n[True][("m0", "s0")] == n[False][("m0", "s0")] + 1  # m7 back in s0's panel
+    assert n[True][("m2", "m3")] == n[False][("m2", "m3")]
+
+
+def test_rank_pooling_matches_a_brute_force_count():
+    from fingerprint.analysis._lineage import _mean_prompt_rank
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(6, 9)).round(1)  # rounding makes ties
+    want = np.zeros(6)
+    for i in range(6):
+        for j in range(9):
+            others = np.delete(values[:, j], i)
+            want[i] += (np.sum(others < values[i, j]) + 0.5 * np.sum(others == values[i, j])) / 5
+    np.testing.assert_allclose(_mean_prompt_rank(values), want / 9)
+
+
+def test_benchmark_command_merges_pair_files_and_keeps_siblings(tmp_path, capsys):
+    from fingerprint.cli import main
+
+    corpus, pairs = _corpus(tmp_path, n_prompts=12)
+    extra = tmp_path / "siblings.json"
+    extra.write_text(json.dumps([{"reference": "m7", "suspect": "s0", "label": "shared_lineage"}]))
+    clear_cache()
+    assert main(["benchmark", "--corpus", str(corpus), "--pairs", str(pairs), "--pairs",
+                 str(extra), "--keep-siblings", "--out", str(tmp_path / "o")]) == 0
+    saved = json.loads((tmp_path / "o" / "benchmark.json").read_text())
+    assert saved["keep_siblings"] is True and len(saved["pairs_file"]) == 2
+    assert saved["counts"]["shared_lineage"] == 1
+    assert "TPR teacher→student at FPR ≤ 0.01" in capsys.readouterr().out

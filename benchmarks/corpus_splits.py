@@ -1,0 +1,132 @@
+"""The lineage statistic under the stress splits of docs/corpora.md ("Development protocol"),
+on every corpus with labelled pairs: prompt subsets of 80 and 200 (3 seeds each) and all
+prompts; control panels with known relatives removed (the default) and with same-lineage
+siblings kept.  Each panel's inner products are computed once and every variant is scored
+on them, so variants are compared on identical data.
+
+    python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank] [--out DIR]
+
+``CORPORA_DIR`` holds ``alpaca_eval/``, ``just_eval/``, ``zeroeval_gsm8k/`` and
+``self_instruct_252/`` as shipped.  Prints one row per corpus, split and variant, and each
+variant's worst split; writes ``OUT/corpus_splits.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fingerprint.calibration import prepare_panel, read_labelled, score_pairs  # noqa: E402
+from fingerprint.corpus import load_corpus  # noqa: E402
+
+#: corpus -> (its path under CORPORA_DIR, its pairs files)
+CORPORA = {
+    "alpaca_eval": ("alpaca_eval", ("pairs.json", "pairs-shared-lineage.json")),
+    "just_eval": ("just_eval/answers.jsonl", ("pairs.json",)),
+    "zeroeval_gsm8k": ("zeroeval_gsm8k/answers.jsonl", ("pairs.json",)),
+    "self_instruct_252": ("self_instruct_252/answers.jsonl", ("pairs.json",)),
+}
+#: (name, max_prompts or None for all, seed)
+PROMPT_SPLITS = [("all", None, 0)] + [(f"{n} prompts s{s}", n, s)
+                                      for n in (80, 200) for s in (1, 2, 3)]
+FIGURES = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.05",
+           "tpr_teacher_student_at_fpr_0.01", "auc_same_model_vs_independent",
+           "auc_teacher_student_vs_shared_lineage")
+#: the acceptance figures a split is judged by (docs/corpora.md): worst = lowest of these
+JUDGED = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.05")
+
+
+def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str]) -> list[dict[str, Any]]:
+    rows = []
+    for name in corpora:
+        path, pair_files = CORPORA[name]
+        labelled = read_labelled([str(corpora_dir / name / f) for f in pair_files])
+        data = load_corpus(str(corpora_dir / path))
+        for split, n, seed in PROMPT_SPLITS:
+            t0 = time.perf_counter()
+            panel = prepare_panel(data, seed=seed, max_prompts=n)
+            for keep in (False, True):
+                if keep and n is not None:
+                    continue  # siblings kept: on all prompts only
+                for variant in variants:
+                    res = score_pairs(panel, labelled, keep_siblings=keep,
+                                      similarity_pooling=variant)
+                    rows.append({"corpus": name, "split": split + (", siblings kept" if keep else ""),
+                                 "prompts": res["n_prompts"], "variant": variant,
+                                 "counts": res["counts"],
+                                 "decided": sum(r["verdict"] in ("distilled", "independent")
+                                                for r in res["pairs"]),
+                                 **{k: res["summary"][k] for k in FIGURES}})
+            print(f"{name} {split}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
+    """Per judged figure, the lowest value over every corpus and split of ``variant``."""
+    mine = [r for r in rows if r["variant"] == variant]
+    out = {}
+    for k in JUDGED:
+        scored = [r for r in mine if r[k] is not None]
+        if scored:
+            w = min(scored, key=lambda r: r[k])
+            out[k] = {"value": w[k], "corpus": w["corpus"], "split": w["split"]}
+    return out
+
+
+def _f(v: Any) -> str:
+    return "  —  " if v is None else f"{v:.3f}"
+
+
+def format_rows(rows: list[dict[str, Any]], variants: Sequence[str]) -> str:
+    lines = [f"{'corpus':<18} {'split':<28} {'variant':<7} {'AUC ts/ind':>10} {'TPR@5%':>7} "
+             f"{'TPR@1%':>7} {'AUC same':>8} {'AUC ts/shared':>13}"]
+    for r in rows:
+        lines.append(f"{r['corpus']:<18} {r['split']:<28} {r['variant']:<7} "
+                     f"{_f(r['auc_teacher_student_vs_independent']):>10} "
+                     f"{_f(r['tpr_teacher_student_at_fpr_0.05']):>7} "
+                     f"{_f(r['tpr_teacher_student_at_fpr_0.01']):>7} "
+                     f"{_f(r['auc_same_model_vs_independent']):>8} "
+                     f"{_f(r['auc_teacher_student_vs_shared_lineage']):>13}")
+    for v in variants:
+        for k, w in worst(rows, v).items():
+            lines.append(f"worst {v} {k}: {w['value']:.3f} ({w['corpus']}, {w['split']})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpora", type=Path, help="folder holding the shared corpora")
+    ap.add_argument("--variants", default="mean,rank", help="similarity poolings to score")
+    ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
+    args = ap.parse_args(argv)
+    variants = [v for v in args.variants.split(",") if v]
+    started = time.perf_counter()
+    rows = run(args.corpora, variants, [c for c in args.only.split(",") if c])
+    print(format_rows(rows, variants))
+    args.out.mkdir(parents=True, exist_ok=True)
+    words = list(sys.argv[2:] if argv is None else list(argv)[1:])
+    words = [w for i, w in enumerate(words)  # --out names a place, not a choice
+             if not w.startswith("--out") and (i == 0 or words[i - 1] != "--out")]
+    result = {"command": "python benchmarks/corpus_splits.py CORPORA " + " ".join(words),
+              "splits": [s for s, _, _ in PROMPT_SPLITS] + ["all, siblings kept"],
+              "rows": rows, "worst": {v: worst(rows, v) for v in variants},
+              "runtime_s": round(time.perf_counter() - started, 1)}
+    (args.out / "corpus_splits.json").write_text(json.dumps(result, indent=1) + "\n",
+                                                 encoding="utf-8")
+    print(f"runtime {result['runtime_s']:.0f} s; wrote {args.out / 'corpus_splits.json'}")
+
+
+if __name__ == "__main__":
+    main()
