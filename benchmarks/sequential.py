@@ -12,6 +12,13 @@ budgets that reach the same power are read from the power benchmark's results
 
     python benchmarks/sequential.py --suspects student-100,student-50,student-25,independent-a,teacher-wrapped
     python benchmarks/sequential.py --power-reps 10 --null-reps 40 --out benchmarks/results/sequential-quick
+    python benchmarks/sequential.py --lm --power-reps 20 [--store STORE]   # the lm/ organisms
+
+With ``--lm`` the organisms are the real ``lm/`` models (docs/zoo.md) and the answers come
+from the same pool as ``benchmarks/lm_power.py`` (every probe x ``--max-samples`` answers per
+organism, from the store of a compare at seed 0, or collected live): each replicate has its
+own probe order and its own seeded order of each probe's pooled answers, so replicates share
+one pool and are not independent draws from the models.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import os
 import statistics
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -89,6 +97,62 @@ def run_one(suspect: str, controls: Sequence[str], seed: int, probes: Sequence[P
             "equality_rejected": out.test_verdict.p_value_equality <= out.test_verdict.alpha_equality,
             "e_equality": out.rounds[-1]["evidence"]["equality"] if out.rounds else None,
             "e_distillation": out.rounds[-1]["evidence"]["distillation"] if out.rounds else None}
+
+
+def run_lm(replicates: int, seed: int, max_samples: int, options: SequentialOptions,
+           store: str | None) -> list[dict]:
+    """The sequential test on the ``lm/`` organisms (see the module docstring)."""
+    import lm_power
+
+    suite = load_suite(None)
+    comps = lm_power.comparisons(list(lm_power.lm.organisms()))
+    pool = lm_power.collect_pool(lm_power.organisms_of(comps), suite, pool=max_samples,
+                                 seed=lm_power.POOL_SEED, store_path=store)
+    rows = []
+    for r in plan_replicates(seed, replicates, suite):
+        for comp in comps:
+            models = {"reference": lm_power.REFERENCE, "suspect": comp.suspect}
+            models.update({f"control {k}": c for k, c in enumerate(comp.controls, 1)})
+
+            def fetch(plan: RoundPlan) -> Fetched:
+                texts = {role: {p.id: _pooled(pool, models[role], p, r.seed)[a:b]
+                                for p, a, b in plan.probes} for role in plan.roles}
+                return Fetched(texts, plan.answers)
+
+            out = run_sequential(suite.probes, len(comp.controls), fetch, seed=r.seed,
+                                 options=options, max_samples=max_samples)
+            rows.append({"suspect": comp.suspect, "controls": list(comp.controls),
+                         "distilled_truth": comp.distilled, "seed": r.seed,
+                         "label": out.test_verdict.label, "stopped_because": out.stopped_because,
+                         "rounds": len(out.rounds),
+                         "answers": out.rounds[-1]["answers_total"] if out.rounds else 0,
+                         "p_distillation": out.test_verdict.p_value,
+                         "p_equality": out.test_verdict.p_value_equality})
+        print(f"lm replicate {len(rows) // len(comps)}/{replicates}", file=sys.stderr, flush=True)
+    return rows
+
+
+def _pooled(pool: dict[tuple[str, str], list[str]], organism: str, probe: Probe,
+            seed: int) -> list[str]:
+    """The pooled answers of (organism, probe) in an order fixed by the replicate's seed."""
+    answers = pool[(organism, probe.id)]
+    rng = np.random.default_rng([seed, zlib.crc32(organism.encode()), zlib.crc32(probe.id.encode())])
+    return [answers[i] for i in rng.permutation(len(answers))]
+
+
+def summarise_lm(rows: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    for suspect in dict.fromkeys(r["suspect"] for r in rows):
+        mine = [r for r in rows if r["suspect"] == suspect]
+        spent = sorted(r["answers"] for r in mine)
+        out.append({"suspect": f"lm/{suspect}", "n": len(mine),
+                    "labels": _counts(mine, "label"), "stopped": _counts(mine, "stopped_because"),
+                    "distilled": sum(r["label"] == "distilled" for r in mine),
+                    "distilled_ci95": rate_ci(sum(r["label"] == "distilled" for r in mine),
+                                              len(mine)),
+                    "answers_median": statistics.median(spent),
+                    "answers_p90": float(np.percentile(spent, 90))})
+    return out
 
 
 def run_fixed(suspects: Sequence[str], budgets: Sequence[tuple[int, int]], reps: int,
@@ -167,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "the power benchmark does not cover), at --fixed-budgets")
     ap.add_argument("--fixed-budgets", default="20x5,40x10")
     ap.add_argument("--fixed-only", action="store_true", help="only the fixed runs")
+    ap.add_argument("--lm", action="store_true", help="the real lm/ organisms (pooled answers)")
+    ap.add_argument("--store", help="with --lm: the response store holding the pool")
     ap.add_argument("--summarise-only", action="store_true",
                     help="re-summarise OUT/sequential.json (e.g. after --fixed-only)")
     args = ap.parse_args(argv)
@@ -177,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
     options = SequentialOptions(samples_per_round=args.samples_per_round,
                                 probes_per_family=args.probes_per_family)
+    if args.lm:
+        return main_lm(args, options, argv)
     suite = load_suite(None)
     started = time.perf_counter()
     rows: list[dict] = []
@@ -234,6 +302,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sequential.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"runtime {result['runtime_s']:.0f} s; wrote {args.out / 'sequential.json'}")
+
+
+def main_lm(args: argparse.Namespace, options: SequentialOptions,
+            argv: Sequence[str] | None) -> None:
+    started = time.perf_counter()
+    max_samples = args.max_samples if args.max_samples != 20 else 5
+    rows = run_lm(args.power_reps, args.seed, max_samples, options, args.store)
+    summary = summarise_lm(rows)
+    words = [a for a in (sys.argv[1:] if argv is None else list(argv))]
+    words = [w for i, w in enumerate(words)  # --store and --out name places, not choices
+             if w not in ("--store", "--out") and (i == 0 or words[i - 1] not in ("--store", "--out"))]
+    result = {"config": {"options": options.to_json(), "max_samples": max_samples,
+                         "replicates": args.power_reps, "master_seed": args.seed,
+                         "reference": "lm/teacher"},
+              "command": "python benchmarks/sequential.py " + " ".join(words),
+              "summary": summary, "rows": rows,
+              "runtime_s": round(time.perf_counter() - started, 1)}
+    for s in summary:
+        print(f"{s['suspect']:>20} distilled {s['distilled']}/{s['n']}  labels {s['labels']}  "
+              f"answers median {s['answers_median']} (p90 {s['answers_p90']:.0f})  {s['stopped']}")
+    out = args.out if args.out != RESULTS / "sequential" else RESULTS / "lm"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sequential.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"runtime {result['runtime_s']:.0f} s; wrote {out / 'sequential.json'}")
 
 
 def _band(n: int, alpha: float) -> list[int]:

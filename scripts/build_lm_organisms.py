@@ -38,6 +38,7 @@ N_EXAMPLES = 500
 HUMAN_EXAMPLES = 200     # the docstring pool holds ~260 usable pairs
 MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
 TEACHER_MAX_TOKENS = 96
+TEACHER_SAMPLES = 1      # sampled teacher answers per prompt (student-100's dose)
 SOURCE_B, SOURCE_C, FILLER = "gpt-4-0613", "Llama-2-70b-chat-hf", "Mistral-7B-Instruct-v0.1"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
@@ -74,7 +75,9 @@ def base_gguf(base: str) -> Path:
 
 
 def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
-    path = work / "teacher_answers.json"
+    """One sampled answer per entry of ``prompts`` (a prompt listed k times gets k answers,
+    entry ``i`` with seed ``SEED + i``, so the first pass is the same at every k)."""
+    path = work / f"teacher_answers_{len(prompts)}.json"
     if path.exists():
         return json.loads(path.read_text())
     import threading
@@ -102,15 +105,18 @@ def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
     return rows
 
 
-def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[dict]]:
-    """Every organism's examples: {"prompt", "answer"} (chat) or {"text"} (plain)."""
-    path = work / "datasets.json"
+def datasets(work: Path, corpus: Path, probes: Path, n: int,
+             teacher_samples: int = 1) -> dict[str, list[dict]]:
+    """Every organism's examples: {"prompt", "answer"} (chat) or {"text"} (plain).
+    ``lm/student-100`` gets ``teacher_samples`` sampled teacher answers per prompt; the mixed
+    doses use the first of them."""
+    path = work / f"datasets_{n}x{teacher_samples}.json"
     if path.exists():
         return json.loads(path.read_text())
     probe_set = data.probe_texts(probes)
     prompts = data.pick_prompts(corpus, [SOURCE_B, SOURCE_C, FILLER], probe_set, n, SEED)
     teacher = [{"prompt": r["prompt"], "answer": r["answer"].strip()}
-               for r in teacher_answers(work, prompts)]
+               for r in teacher_answers(work, prompts * teacher_samples)]
 
     def corpus_rows(model: str) -> list[dict]:
         out = data.corpus_outputs(corpus, model)
@@ -124,8 +130,8 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int) -> dict[str, list[d
         "student-b": corpus_rows(SOURCE_B),
         "student-c": corpus_rows(SOURCE_C),
         "student-human": [{"prompt": q, "answer": a} for q, a in human],
-        "student-30": data.mix(teacher, filler, 0.30, SEED + 30),
-        "student-10": data.mix(teacher, filler, 0.10, SEED + 10),
+        "student-30": data.mix(teacher[:n], filler, 0.30, SEED + 30),
+        "student-10": data.mix(teacher[:n], filler, 0.10, SEED + 10),
     }
     write_json(path, sets)
     return sets
@@ -174,12 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--examples", type=int, default=N_EXAMPLES,
                     help=f"examples per organism (default {N_EXAMPLES})")
+    ap.add_argument("--teacher-samples", type=int, default=TEACHER_SAMPLES,
+                    help="sampled teacher answers per prompt for lm/student-100 "
+                         f"(default {TEACHER_SAMPLES})")
     ap.add_argument("--data-only", action="store_true")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    sets = datasets(args.work, args.corpus, REPO / "probes", args.examples)
+    sets = datasets(args.work, args.corpus, REPO / "probes", args.examples, args.teacher_samples)
     if args.data_only:
         return 0
     from lm_build import train
@@ -193,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                                        base, SEED)
             c = card(name, sets[name], adapter, info, args.corpus, base)
             if name in ("student-30", "student-10", "student-100"):
-                teacher = {r["prompt"]: r["answer"] for r in sets["student-100"]}
-                c["teacher_examples"] = sum(teacher.get(r["prompt"]) == r["answer"]
+                teacher = {(r["prompt"], r["answer"]) for r in sets["student-100"]}
+                c["teacher_examples"] = sum((r["prompt"], r["answer"]) in teacher
                                             for r in sets[name])
             write_json(out / f"{name}.json", c)
         print(f"{sha256(adapter)}  lm/{name}  ({adapter.stat().st_size} bytes)", flush=True)
