@@ -220,7 +220,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--power-reps", type=int, default=30)
     ap.add_argument("--null-reps", type=int, default=200, help="replicates of each null")
-    ap.add_argument("--max-samples", type=int, default=20, help="answers per probe and model at most")
+    ap.add_argument("--max-samples", type=int,
+                    help="answers per probe and model at most (default 20; with --lm 5, the "
+                         "acceptance compares' --samples)")
     ap.add_argument("--samples-per-round", type=int, default=SequentialOptions.samples_per_round)
     ap.add_argument("--probes-per-family", type=int, default=SequentialOptions.probes_per_family)
     ap.add_argument("--suspects", default=",".join(POWER_CASES))
@@ -245,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 probes_per_family=args.probes_per_family)
     if args.lm:
         return main_lm(args, options, argv)
+    args.max_samples = args.max_samples or 20
     suite = load_suite(None)
     started = time.perf_counter()
     rows: list[dict] = []
@@ -307,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def main_lm(args: argparse.Namespace, options: SequentialOptions,
             argv: Sequence[str] | None) -> None:
     started = time.perf_counter()
-    max_samples = args.max_samples if args.max_samples != 20 else 5
+    max_samples = args.max_samples or 5
     rows = run_lm(args.power_reps, args.seed, max_samples, options, args.store)
     summary = summarise_lm(rows)
     words = [a for a in (sys.argv[1:] if argv is None else list(argv))]

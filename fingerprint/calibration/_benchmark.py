@@ -119,7 +119,10 @@ def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed:
     """
     started = time.perf_counter()
     labelled = read_labelled(pairs)
-    panel = prepare_panel(corpus, seed=seed, max_prompts=max_prompts)
+    data = load_corpus(corpus)
+    for q in labelled:  # before the panel's minutes of work
+        data.check_models([q["reference"], q["suspect"]])
+    panel = prepare_panel(data, seed=seed, max_prompts=max_prompts)
     result = score_pairs(panel, labelled, keep_siblings=keep_siblings,
                          similarity_pooling=similarity_pooling)
     result["pairs_file"] = str(pairs) if isinstance(pairs, str) else [str(f) for f in pairs]
