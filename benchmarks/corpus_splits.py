@@ -4,7 +4,7 @@ prompts; control panels with known relatives removed (the default) and with same
 siblings kept.  Each panel's inner products are computed once and every variant is scored
 on them, so variants are compared on identical data.
 
-    python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank] [--out DIR]
+    python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank,mean+exch] [--out DIR]
 
 ``CORPORA_DIR`` holds ``alpaca_eval/``, ``just_eval/``, ``zeroeval_gsm8k/`` and
 ``self_instruct_252/`` as shipped.  Prints one row per corpus, split and variant, and each
@@ -60,8 +60,9 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str]) -> l
                 if keep and n is not None:
                     continue  # siblings kept: on all prompts only
                 for variant in variants:
+                    pooling, _, exch = variant.partition("+")
                     res = score_pairs(panel, labelled, keep_siblings=keep,
-                                      similarity_pooling=variant)
+                                      similarity_pooling=pooling, exchangeable=exch == "exch")
                     rows.append({"corpus": name, "split": split + (", siblings kept" if keep else ""),
                                  "prompts": res["n_prompts"], "variant": variant,
                                  "counts": res["counts"],
@@ -107,7 +108,9 @@ def format_rows(rows: list[dict[str, Any]], variants: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpora", type=Path, help="folder holding the shared corpora")
-    ap.add_argument("--variants", default="mean,rank", help="similarity poolings to score")
+    ap.add_argument("--variants", default="mean,rank,mean+exch",
+                    help="variants to score: a similarity pooling (mean, rank), with +exch for "
+                         "the exchangeable baseline")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)

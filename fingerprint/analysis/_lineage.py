@@ -183,8 +183,13 @@ def _mean_prompt_rank(values: np.ndarray) -> np.ndarray:
 
 def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: int,
                    suspect: int, controls: list[int], *,
-                   similarity_pooling: str = "mean") -> LineageResult:
-    """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices)."""
+                   similarity_pooling: str = "mean", exchangeable: bool = False) -> LineageResult:
+    """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices).
+
+    ``exchangeable`` (a variant under study, docs/corpora.md): every candidate — the suspect
+    and each control — is measured against all the *other* candidates, as the suspect is
+    against the controls; the shipped statistic measures a control against the other controls
+    only."""
     if similarity_pooling not in SIMILARITY_POOLING:
         raise ValueError(f"similarity_pooling must be one of {SIMILARITY_POOLING}")
     ctrl = np.asarray(controls, dtype=int)
@@ -192,14 +197,16 @@ def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: i
         raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
     p = profile_sims.shape[1]
 
+    pool = np.append(ctrl, suspect) if exchangeable else ctrl
+
     def attribution(i: int) -> np.ndarray:
-        others = ctrl[ctrl != i]
+        others = pool[pool != i]
         return profile_sims[i, :, reference] - profile_sims[i][:, others].mean(axis=1)
 
     ref_hub = pair_sims[:, reference, ctrl].mean(axis=1)
 
-    def similarity(i: int) -> np.ndarray:
-        others = ctrl[ctrl != i]
+    def similarity(i: int) -> np.ndarray:  # ref_hub: one shift for all, so it leaves ranks alone
+        others = pool[pool != i]
         return (pair_sims[:, i, reference] - 0.5 * pair_sims[:, i][:, others].mean(axis=1)
                 - 0.5 * ref_hub)
 

@@ -135,7 +135,7 @@ def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed:
 
 
 def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
-                similarity_pooling: str = "mean") -> dict[str, Any]:
+                similarity_pooling: str = "mean", exchangeable: bool = False) -> dict[str, Any]:
     """Every labelled pair scored within ``panel``, with the summary figures."""
     data, models = panel.data, panel.models
     for q in labelled:
@@ -154,7 +154,8 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
                                    f"are removed; the score needs {MIN_CONTROLS}"})
             continue
         res = score_in_panel(panel.profile_sims, panel.pair_sims, index[ref], index[sus],
-                             controls, similarity_pooling=similarity_pooling)
+                             controls, similarity_pooling=similarity_pooling,
+                             exchangeable=exchangeable)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
             "verdict": verdict(res.p_value, res.n_controls),
@@ -170,7 +171,7 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
     return {
         "corpus": data.source, "layout": data.layout,
         "seed": panel.seed, "max_prompts": panel.max_prompts, "keep_siblings": keep_siblings,
-        "similarity_pooling": similarity_pooling,
+        "similarity_pooling": similarity_pooling, "exchangeable": exchangeable,
         "method": METHOD,
         "verdict_labels": ["distilled", "independent", "inconclusive", "not_scored"],
         "same_model_separable": False,

@@ -213,3 +213,28 @@ def test_benchmark_command_merges_pair_files_and_keeps_siblings(tmp_path, capsys
     assert saved["keep_siblings"] is True and len(saved["pairs_file"]) == 2
     assert saved["counts"]["shared_lineage"] == 1
     assert "TPR teacher→student at FPR ≤ 0.01" in capsys.readouterr().out
+
+
+def test_exchangeable_baseline_measures_each_control_against_the_suspect_too():
+    """With ``exchangeable`` a control's attribution baseline is every other candidate,
+    the suspect included (computed here by hand); the shipped score leaves the suspect out."""
+    from fingerprint.analysis import score_in_panel
+
+    rng = np.random.default_rng(5)
+    m, p = 7, 10
+    prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
+    ref, sus, ctrl = 0, 1, [2, 3, 4, 5, 6]
+
+    def za(pool_has_suspect: bool) -> float:
+        pool = ctrl + [sus] if pool_has_suspect else ctrl
+
+        def attr(i):
+            others = [k for k in pool if k != i]
+            return float(np.mean(prof[i, :, ref] - prof[i][:, others].mean(axis=1)))
+        c = np.array([attr(i) for i in ctrl])
+        return (attr(sus) - c.mean()) / c.std(ddof=1)
+
+    for exch in (False, True):
+        res = score_in_panel(prof, pair, ref, sus, ctrl, exchangeable=exch)
+        assert res.z_attribution == pytest.approx(za(exch))
+    assert za(True) != pytest.approx(za(False))
