@@ -1,7 +1,8 @@
 """The lineage statistic under the stress splits of docs/corpora.md ("Development protocol"),
 on every corpus with labelled pairs: prompt subsets of 80 and 200 (3 seeds each) and all
 prompts; control panels with known relatives removed (the default) and with same-lineage
-siblings kept.  Each panel's inner products are computed once and every variant is scored
+siblings kept.  On all prompts, a null check: the rank p-values of every model pair with no
+documented relation, against the bound an exchangeable test obeys.  Each panel's inner products are computed once and every variant is scored
 on them, so variants are compared on identical data.
 
     python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank,mean+exch] [--out DIR]
@@ -27,7 +28,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fingerprint.calibration import prepare_panel, read_labelled, score_pairs  # noqa: E402
+import numpy as np  # noqa: E402
+
+from fingerprint.analysis import score_in_panel  # noqa: E402
+from fingerprint.calibration import (excluded_controls, prepare_panel, read_labelled,  # noqa: E402
+                                     related_models, score_pairs)
 from fingerprint.corpus import load_corpus  # noqa: E402
 
 #: corpus -> (its path under CORPORA_DIR, its pairs files)
@@ -47,7 +52,10 @@ FIGURES = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.0
 JUDGED = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.05")
 
 
-def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str]) -> list[dict[str, Any]]:
+def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
+        nulls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every corpus x split x variant's figures; the null check of each variant on all
+    prompts is appended to ``nulls``."""
     rows = []
     for name in corpora:
         path, pair_files = CORPORA[name]
@@ -56,6 +64,10 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str]) -> l
         for split, n, seed in PROMPT_SPLITS:
             t0 = time.perf_counter()
             panel = prepare_panel(data, seed=seed, max_prompts=n)
+            if n is None:
+                for variant in variants:
+                    nulls.append({"corpus": name, "split": split, "variant": variant,
+                                  **null_check(panel, labelled, variant)})
             for keep in (False, True):
                 if keep and n is not None:
                     continue  # siblings kept: on all prompts only
@@ -71,6 +83,37 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str]) -> l
                                  **{k: res["summary"][k] for k in FIGURES}})
             print(f"{name} {split}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return rows
+
+
+#: the levels at which the null check compares P(p <= t) with an exact test's bound
+NULL_LEVELS = (0.05, 0.1, 0.2, 0.5)
+
+
+def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict[str, Any]:
+    """Rank p-values of every ordered model pair with no documented relation (relatives of
+    both removed from the panel, as for a labelled pair), against the bound an exchangeable
+    test obeys: ``P(p <= t) <= mean over pairs of floor(t (K+1)) / (K+1)``."""
+    pooling, _, exch = variant.partition("+")
+    related = related_models(labelled)
+    index = {m: i for i, m in enumerate(panel.models)}
+    ps, ks = [], []
+    for a in panel.models:
+        for b in panel.models:
+            if a == b or b in related.get(a, {a}) or a in related.get(b, {b}):
+                continue
+            skip = excluded_controls(labelled, a, b)
+            ctrl = [index[m] for m in panel.models if m not in skip]
+            if len(ctrl) < 2:
+                continue
+            res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b], ctrl,
+                                 similarity_pooling=pooling, exchangeable=exch == "exch")
+            ps.append(res.p_value)
+            ks.append(len(ctrl))
+    p, k = np.array(ps), np.array(ks)
+    return {"pairs": len(ps), "controls_median": float(np.median(k)) if ks else None,
+            "levels": {str(t): {"observed": float(np.mean(p <= t + 1e-12)),
+                                "exact_bound": float(np.mean(np.floor(t * (k + 1)) / (k + 1)))}
+                       for t in NULL_LEVELS} if ps else {}}
 
 
 def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
@@ -116,15 +159,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
     started = time.perf_counter()
-    rows = run(args.corpora, variants, [c for c in args.only.split(",") if c])
+    nulls: list[dict[str, Any]] = []
+    rows = run(args.corpora, variants, [c for c in args.only.split(",") if c], nulls)
     print(format_rows(rows, variants))
+    for nc in nulls:
+        levels = "  ".join(f"p<={t}: {v['observed']:.3f} (exact ≤ {v['exact_bound']:.3f})"
+                           for t, v in nc["levels"].items())
+        print(f"null {nc['corpus']} {nc['variant']}: {nc['pairs']} pairs, "
+              f"median {nc['controls_median']} controls  {levels}")
     args.out.mkdir(parents=True, exist_ok=True)
     words = list(sys.argv[2:] if argv is None else list(argv)[1:])
     words = [w for i, w in enumerate(words)  # --out names a place, not a choice
              if not w.startswith("--out") and (i == 0 or words[i - 1] != "--out")]
     result = {"command": "python benchmarks/corpus_splits.py CORPORA " + " ".join(words),
               "splits": [s for s, _, _ in PROMPT_SPLITS] + ["all, siblings kept"],
-              "rows": rows, "worst": {v: worst(rows, v) for v in variants},
+              "rows": rows, "worst": {v: worst(rows, v) for v in variants}, "null_check": nulls,
               "runtime_s": round(time.perf_counter() - started, 1)}
     (args.out / "corpus_splits.json").write_text(json.dumps(result, indent=1) + "\n",
                                                  encoding="utf-8")
