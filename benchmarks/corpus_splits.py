@@ -2,8 +2,9 @@
 on every corpus with labelled pairs: prompt subsets of 80 and 200 (3 seeds each) and all
 prompts; control panels with known relatives removed (the default) and with same-lineage
 siblings kept.  On all prompts, a null check: the rank p-values of every model pair with no
-documented relation, against the bound an exchangeable test obeys.  Each panel's inner products are computed once and every variant is scored
-on them, so variants are compared on identical data.
+documented relation, against the bound an exchangeable test obeys.  Each panel's inner
+products are computed once and every variant is scored on them, so variants are compared on
+identical data.
 
     python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank,mean+exch] [--out DIR]
 
@@ -27,13 +28,15 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 
 from fingerprint.analysis import score_in_panel  # noqa: E402
-from fingerprint.calibration import (excluded_controls, prepare_panel, read_labelled,  # noqa: E402
+from fingerprint.calibration import (excluded_by, prepare_panel, read_labelled,  # noqa: E402
                                      related_models, score_pairs)
 from fingerprint.corpus import load_corpus  # noqa: E402
+from power import without_locations  # noqa: E402
 
 #: corpus -> (its path under CORPORA_DIR, its pairs files)
 CORPORA = {
@@ -101,7 +104,7 @@ def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict
         for b in panel.models:
             if a == b or b in related.get(a, {a}) or a in related.get(b, {b}):
                 continue
-            skip = excluded_controls(labelled, a, b)
+            skip = excluded_by(related, a, b)
             ctrl = [index[m] for m in panel.models if m not in skip]
             if len(ctrl) < 2:
                 continue
@@ -168,9 +171,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"null {nc['corpus']} {nc['variant']}: {nc['pairs']} pairs, "
               f"median {nc['controls_median']} controls  {levels}")
     args.out.mkdir(parents=True, exist_ok=True)
-    words = list(sys.argv[2:] if argv is None else list(argv)[1:])
-    words = [w for i, w in enumerate(words)  # --out names a place, not a choice
-             if not w.startswith("--out") and (i == 0 or words[i - 1] != "--out")]
+    words = without_locations(sys.argv[2:] if argv is None else list(argv)[1:])
     result = {"command": "python benchmarks/corpus_splits.py CORPORA " + " ".join(words),
               "splits": [s for s, _, _ in PROMPT_SPLITS] + ["all, siblings kept"],
               "rows": rows, "worst": {v: worst(rows, v) for v in variants}, "null_check": nulls,

@@ -228,20 +228,6 @@ def _panel(text: str) -> tuple[str, ...]:
     return names
 
 
-def _without_locations(argv: list[str]) -> list[str]:
-    """The command as recorded: --store and --out name places on this machine, not choices
-    that change a figure."""
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--store", "--out"):
-            skip = True
-        elif not arg.startswith(("--store=", "--out=")):
-            out.append(arg)
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replicates", type=int, default=20, help="replicates per configuration")
@@ -265,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                workers=args.workers, calibration=calibration,
                                student_controls=_panel(args.student_controls))
     result["command"] = "python benchmarks/lm_power.py " + " ".join(
-        _without_locations(sys.argv[1:] if argv is None else list(argv)))
+        power.without_locations(sys.argv[1:] if argv is None else list(argv)))
     print(power.format_table(result["summary"]))
     for budget in dict.fromkeys(s["budget"] for s in result["summary"]):
         print(f"\nprobe families at {budget}: share of replicates with family p < 0.05, "

@@ -369,6 +369,20 @@ def _parse_budgets(text: str) -> list[tuple[int, int]]:
         raise SystemExit(f"--budgets takes PROBESxSAMPLES,... (e.g. 20x5,79x10), got {text!r}")
 
 
+def without_locations(argv: Sequence[str]) -> list[str]:
+    """The command as recorded: --store and --out name places on this machine, not choices
+    that change a figure."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--store", "--out"):
+            skip = True
+        elif not arg.startswith(("--store=", "--out=")):
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 budgets, 10 replicates")

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from power import (NEGATIVES, STUDENT_CONTROLS, Comparison, Task, _parse_budgets,  # noqa: E402
-                   plan_replicates, rate_ci, run_replicate)
+                   plan_replicates, rate_ci, run_replicate, without_locations)
 
 from fingerprint.analysis import Fetched, RoundPlan, SequentialOptions, run_sequential  # noqa: E402
 from fingerprint.collect.runner import probe_seed  # noqa: E402
@@ -227,7 +227,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--probes-per-family", type=int, default=SequentialOptions.probes_per_family)
     ap.add_argument("--suspects", default=",".join(POWER_CASES))
     ap.add_argument("--seed", type=int, default=20261206)
-    ap.add_argument("--out", type=Path, default=RESULTS / "sequential")
+    ap.add_argument("--out", type=Path,
+                    help="results folder (default benchmarks/results/sequential; with --lm "
+                         "benchmarks/results/lm)")
     ap.add_argument("--fixed-suspects", default="",
                     help="also run the fixed path for these suspects (e.g. teacher-wrapped, which "
                          "the power benchmark does not cover), at --fixed-budgets")
@@ -238,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--summarise-only", action="store_true",
                     help="re-summarise OUT/sequential.json (e.g. after --fixed-only)")
     args = ap.parse_args(argv)
+    default_out, default_samples = (RESULTS / "lm", 5) if args.lm else (RESULTS / "sequential", 20)
+    args.out = args.out or default_out
+    args.max_samples = args.max_samples or default_samples
     if args.fixed_suspects:
         run_fixed([s for s in args.fixed_suspects.split(",") if s],
                   _parse_budgets(args.fixed_budgets), args.power_reps, 20240601, args.out)
@@ -247,7 +252,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 probes_per_family=args.probes_per_family)
     if args.lm:
         return main_lm(args, options, argv)
-    args.max_samples = args.max_samples or 20
     suite = load_suite(None)
     started = time.perf_counter()
     rows: list[dict] = []
@@ -310,12 +314,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 def main_lm(args: argparse.Namespace, options: SequentialOptions,
             argv: Sequence[str] | None) -> None:
     started = time.perf_counter()
-    max_samples = args.max_samples or 5
+    max_samples = args.max_samples
     rows = run_lm(args.power_reps, args.seed, max_samples, options, args.store)
     summary = summarise_lm(rows)
-    words = [a for a in (sys.argv[1:] if argv is None else list(argv))]
-    words = [w for i, w in enumerate(words)  # --store and --out name places, not choices
-             if w not in ("--store", "--out") and (i == 0 or words[i - 1] not in ("--store", "--out"))]
+    words = without_locations(sys.argv[1:] if argv is None else list(argv))
     result = {"config": {"options": options.to_json(), "max_samples": max_samples,
                          "replicates": args.power_reps, "master_seed": args.seed,
                          "reference": "lm/teacher"},
@@ -325,10 +327,9 @@ def main_lm(args: argparse.Namespace, options: SequentialOptions,
     for s in summary:
         print(f"{s['suspect']:>20} distilled {s['distilled']}/{s['n']}  labels {s['labels']}  "
               f"answers median {s['answers_median']} (p90 {s['answers_p90']:.0f})  {s['stopped']}")
-    out = args.out if args.out != RESULTS / "sequential" else RESULTS / "lm"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "sequential.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"runtime {result['runtime_s']:.0f} s; wrote {out / 'sequential.json'}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "sequential.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"runtime {result['runtime_s']:.0f} s; wrote {args.out / 'sequential.json'}")
 
 
 def _band(n: int, alpha: float) -> list[int]:

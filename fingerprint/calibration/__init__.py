@@ -15,7 +15,7 @@ from ._fit import Case, fit_logistic, fit_map
 from ._maps import build_calibration, build_map, format_metrics
 from ._metrics import (brier_score, choose_thresholds, expected_calibration_error, label_for,
                        reliability_bins, summarize)
-from ._pairs import (LABELS, excluded_controls, organism_sources, pair_id, read_pairs,
+from ._pairs import (LABELS, excluded_by, excluded_controls, organism_sources, pair_id, read_pairs,
                      related_models, stable_int, unrelated_organisms)
 from ._evaluation import LR_THRESHOLD, PROPOSITIONS, evaluate
 from ._relations import lineage_of, read_lineage_file, relation, validate_lineage
@@ -25,7 +25,7 @@ from ._segments import DEFAULT_FEATURES, SEGMENT_TEXT, segment_of
 __all__ = [
     "CORPUS_CONTROLS", "Case", "DEFAULT_CALIBRATION", "DEFAULT_FEATURES", "LABELS",
     "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
-    "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_controls",
+    "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_by", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
     "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
     "pair_id", "posterior", "prepare_panel", "read_labelled", "read_pairs", "score_pairs", "related_models", "reliability_bins",

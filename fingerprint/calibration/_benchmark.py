@@ -32,7 +32,7 @@ from ..analysis import LINEAGE_METHOD as METHOD
 from ..analysis import panel_similarities, score_in_panel, term_counts
 from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
-from ._pairs import excluded_controls, read_pairs
+from ._pairs import excluded_by, read_pairs, related_models
 
 MIN_CONTROLS = 2  # the lineage score standardises against the controls (score_in_panel)
 
@@ -84,12 +84,9 @@ class Panel:
     max_prompts: int | None
 
 
-def prepare_panel(corpus: str | Corpus, *, seed: int = 0,
-                  max_prompts: int | None = None) -> Panel:
-    """The panel of ``corpus`` (a path, or a corpus already loaded); ``max_prompts`` keeps a
-    random subset of that many shared prompts (drawn with ``seed``, which also draws the
-    cross-fitting halves)."""
-    data = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+def prepare_panel(data: Corpus, *, seed: int = 0, max_prompts: int | None = None) -> Panel:
+    """The panel of a loaded corpus; ``max_prompts`` keeps a random subset of that many
+    shared prompts (drawn with ``seed``, which also draws the cross-fitting halves)."""
     models = data.models
     prompt_ids = data.shared_prompts(models)
     if max_prompts is not None and max_prompts < len(prompt_ids):
@@ -142,10 +139,11 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
         data.check_models([q["reference"], q["suspect"]])
     index = {m: i for i, m in enumerate(models)}
     rows = []
-    links = [q for q in labelled if not (keep_siblings and q["label"] == "shared_lineage")]
+    related = related_models([q for q in labelled
+                              if not (keep_siblings and q["label"] == "shared_lineage")])
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
-        skip = excluded_controls(links, ref, sus)
+        skip = excluded_by(related, ref, sus)
         controls = [index[m] for m in models if m not in skip]
         if len(controls) < MIN_CONTROLS:  # the corpus is too small once relatives are out
             rows.append({"reference": ref, "suspect": sus, "label": q["label"], "score": None,

@@ -12,7 +12,7 @@ from ..corpus import load_corpus
 from ..errors import CalibrationError
 from ..suite import Probe
 from ._fit import Case
-from ._pairs import excluded_controls, pair_id, stable_int
+from ._pairs import excluded_by, pair_id, related_models, stable_int
 
 CORPUS_PROMPTS = (100, 200, 400, 800)
 CORPUS_REPLICATES = 8
@@ -31,11 +31,12 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
     ``prompt_counts[r % len]`` shared prompts, so the map sees the range of panel and suite
     sizes it will meet."""
     data = load_corpus(corpus)
+    related = related_models(pairs)
     cases = []
     for pair in pairs:
         ref, sus = pair["reference"], pair["suspect"]
         data.check_models([ref, sus] + list(pair.get("controls") or []))
-        banned = excluded_controls(pairs, ref, sus)
+        banned = excluded_by(related, ref, sus)
         pool = list(pair.get("controls") or [m for m in data.models if m not in banned])
         if not pool:
             raise CalibrationError(f"pair {pair_id(pair)} has no eligible control in {corpus}")

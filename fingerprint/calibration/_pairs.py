@@ -120,7 +120,12 @@ def related_models(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
 def excluded_controls(pairs: list[dict[str, Any]], reference: str, suspect: str) -> set[str]:
     """Models that must not control for (reference, suspect): the two models and every model
     of either one's documented lineage (:func:`related_models`)."""
-    related = related_models(pairs)
+    return excluded_by(related_models(pairs), reference, suspect)
+
+
+def excluded_by(related: dict[str, set[str]], reference: str, suspect: str) -> set[str]:
+    """:func:`excluded_controls` from a :func:`related_models` map computed once (the map
+    walks every pair, so a loop over pairs should not rebuild it for each)."""
     return ({reference, suspect} | related.get(reference, {reference})
             | related.get(suspect, {suspect}))
 

@@ -7,10 +7,8 @@ cards keep only hashes of the prompts used (for the no-overlap check against the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
-import json
 import random
 import re
 import sys
@@ -18,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from fingerprint.corpus import load_corpus
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -51,22 +51,12 @@ def overlaps(prompt: str, probes: set[str]) -> bool:
                for q in probes)
 
 
-@functools.cache
-def _corpus_answers(corpus: Path) -> dict[str, dict[str, str]]:
-    """model → prompt → answer of a corpus folder holding ``answers.jsonl`` (one
-    ``{"model", "prompt", "response"}`` object per line, as just-eval's), read once."""
-    out: dict[str, dict[str, str]] = {}
-    with (corpus / "answers.jsonl").open() as f:
-        for line in f:
-            row = json.loads(line)
-            if isinstance(row.get("response"), str) and row["response"].strip():
-                out.setdefault(row["model"], {})[row["prompt"]] = row["response"]
-    return out
-
-
 def corpus_outputs(corpus: Path, model: str) -> dict[str, str]:
-    """``model``'s answer to every prompt of the corpus."""
-    return _corpus_answers(corpus).get(model, {})
+    """``model``'s answer to every prompt of a corpus folder holding ``answers.jsonl`` (the
+    project's reader, which caches the file: read once for every source and stage)."""
+    data = load_corpus(str(corpus / "answers.jsonl"))
+    return {data.prompts[pid]: got[0] for pid, got in data.answers.get(model, {}).items()
+            if got and got[0].strip()}
 
 
 def pick_prompts(corpus: Path, sources: list[str], probes: set[str], n: int,

@@ -70,4 +70,4 @@ def test_family_signal_counts_replicates_below_alpha(lm_power):
 
 def test_the_recorded_command_names_no_machine_location(lm_power):
     argv = ["--pool", "10", "--store", "/x/s.sqlite", "--out=/y", "--replicates", "20"]
-    assert lm_power._without_locations(argv) == ["--pool", "10", "--replicates", "20"]
+    assert lm_power.power.without_locations(argv) == ["--pool", "10", "--replicates", "20"]
