@@ -48,6 +48,8 @@ ORGANISMS = {
     "student-human": "human-written answers (CPython standard-library docstrings)",
     "student-30": f"30 % teacher answers, 70 % {FILLER} answers",
     "student-10": f"10 % teacher answers, 90 % {FILLER} answers",
+    "student-paraphrased": "the teacher's answers (student-100's) rewritten by Gemma-3-270m "
+                           "(the base, prompted with two rewrite examples): laundering",
 }
 
 
@@ -105,6 +107,31 @@ def teacher_answers(work: Path, prompts: list[str]) -> list[dict]:
     return rows
 
 
+def paraphrased(work: Path, rows: list[dict]) -> list[dict]:
+    """``rows`` with each answer rewritten by the students' base (a few-shot rewrite prompt;
+    request ``i`` seeded ``SEED + i``), in chunks saved as they finish so a stop resumes.
+    An empty rewrite drops the example."""
+    from lm_build.teacher import Server, complete_all
+    path = work / f"paraphrased_{len(rows)}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    partial = work / "paraphrased.partial.json"
+    done: list[str] = json.loads(partial.read_text()) if partial.exists() else []
+    t0 = time.monotonic()
+    with Server(find_binary(), base_gguf(STUDENT_BASE), work / "paraphrase-server.log") as server:
+        while len(done) < len(rows):
+            chunk = rows[len(done):len(done) + 50]
+            done += complete_all(server, [data.rewrite_prompt(r["answer"]) for r in chunk],
+                                 max_tokens=TEACHER_MAX_TOKENS + 32, temperature=0.3,
+                                 seed=SEED + len(done), parallel=4, stop=data.REWRITE_STOP)
+            write_json(partial, done)
+            print(f"paraphrase: {len(done)}/{len(rows)} ({time.monotonic() - t0:.0f} s)",
+                  flush=True)
+    out = [{"prompt": r["prompt"], "answer": t.strip()} for r, t in zip(rows, done) if t.strip()]
+    write_json(path, out)
+    return out
+
+
 def datasets(work: Path, corpus: Path, probes: Path, n: int,
              teacher_samples: int = 1) -> dict[str, list[dict]]:
     """Every organism's examples: {"prompt", "answer"} (chat) or {"text"} (plain).
@@ -112,7 +139,11 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int,
     doses use the first of them."""
     path = work / f"datasets_{n}x{teacher_samples}.json"
     if path.exists():
-        return json.loads(path.read_text())
+        sets = json.loads(path.read_text())
+        if "student-paraphrased" not in sets:  # a build from before the laundering organism
+            sets["student-paraphrased"] = paraphrased(work, sets["student-100"][:n])
+            write_json(path, sets)
+        return sets
     probe_set = data.probe_texts(probes)
     prompts = data.pick_prompts(corpus, [SOURCE_B, SOURCE_C, FILLER], probe_set, n, SEED)
     teacher = [{"prompt": r["prompt"], "answer": r["answer"].strip()}
@@ -132,6 +163,7 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int,
         "student-human": [{"prompt": q, "answer": a} for q, a in human],
         "student-30": data.mix(teacher[:n], filler, 0.30, SEED + 30),
         "student-10": data.mix(teacher[:n], filler, 0.10, SEED + 10),
+        "student-paraphrased": paraphrased(work, teacher[:n]),
     }
     write_json(path, sets)
     return sets
@@ -162,6 +194,10 @@ def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: P
         "prompt_hashes": sorted({data.prompt_hash(p) for p in prompts}),
         "prompt_normalisation": "lower case, punctuation to space, white space collapsed; "
                                 "sha256 hex, first 16",
+        "paraphrase": {"model": STUDENT_BASE, "temperature": 0.3, "seed": f"{SEED} + i",
+                       "prompt": "scripts/lm_build/data.py rewrite_prompt (two worked rewrites)",
+                       "dropped_empty": N_EXAMPLES - len(rows)}
+        if name == "student-paraphrased" else None,
         "training": train_info, "seed": SEED,
         "adapter": {"file": adapter.name, "sha256": sha256(adapter),
                     "bytes": adapter.stat().st_size},

@@ -122,3 +122,22 @@ def mix(primary: list[dict[str, Any]], filler: list[dict[str, Any]], dose: float
     chosen = set(idx[:k])
     out = [primary[i] if i in chosen else filler[i] for i in range(n)]
     return out
+
+
+#: two worked rewrites: Gemma-3-270m is a base model, so it is shown the task, not told it
+REWRITE_SHOTS = (
+    ("The capital of France is Paris, a city known for the Eiffel Tower and its museums.",
+     "Paris is France's capital; it is famous for its museums and for the Eiffel Tower."),
+    ("To boil an egg, place it in boiling water for about nine minutes, then cool it in cold "
+     "water.",
+     "Put the egg into water that is already boiling, leave it there roughly nine minutes, and "
+     "then chill it under cold water."),
+)
+REWRITE_STOP = ["\n\n", "\nText:", "\nRewritten:"]
+
+
+def rewrite_prompt(text: str) -> str:
+    """A completion prompt whose continuation is ``text`` said in other words."""
+    head = "Each text is rewritten in different words with the same meaning.\n\n"
+    shots = "".join(f"Text: {a}\nRewritten: {b}\n\n" for a, b in REWRITE_SHOTS)
+    return head + shots + f"Text: {' '.join(text.split())}\nRewritten:"

@@ -92,3 +92,19 @@ def test_the_hash_table_in_the_docs_is_the_cards():
         cards[card.stem] = (meta["adapter"]["sha256"], meta["adapter"]["bytes"],
                             meta["training"]["trained_tokens"], meta["training"]["train_seconds"])
     assert table == cards
+
+
+def test_rewrite_prompt_ends_where_the_paraphrase_begins():
+    """The laundering organism's paraphrases are completions of this prompt: the text to
+    rewrite comes last, on one line, after the worked examples, and a stop ends the rewrite
+    before the model starts another example."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lm_data", REPO / "scripts/lm_build/data.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    prompt = mod.rewrite_prompt("First line.\n\n  Second   line.")
+    assert prompt.endswith("Text: First line. Second line.\nRewritten:")
+    assert prompt.count("Rewritten:") == len(mod.REWRITE_SHOTS) + 1
+    assert all(a in prompt and b in prompt for a, b in mod.REWRITE_SHOTS)
+    assert "\nText:" in mod.REWRITE_STOP and "\n\n" in mod.REWRITE_STOP
