@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import numpy as np  # noqa: E402
 
 from fingerprint.analysis import score_in_panel  # noqa: E402
-from fingerprint.calibration import (excluded_by, prepare_panel, read_labelled,  # noqa: E402
+from fingerprint.calibration import (excluded_by, lineage_groups,  # noqa: E402
+                                     one_per_lineage, prepare_panel, read_labelled,
                                      related_models, score_pairs)
 from fingerprint.corpus import load_corpus  # noqa: E402
 from power import without_locations  # noqa: E402
@@ -75,9 +76,7 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
                 if keep and n is not None:
                     continue  # siblings kept: on all prompts only
                 for variant in variants:
-                    pooling, _, exch = variant.partition("+")
-                    res = score_pairs(panel, labelled, keep_siblings=keep,
-                                      similarity_pooling=pooling, exchangeable=exch == "exch")
+                    res = score_pairs(panel, labelled, keep_siblings=keep, **options(variant))
                     rows.append({"corpus": name, "split": split + (", siblings kept" if keep else ""),
                                  "prompts": res["n_prompts"], "variant": variant,
                                  "counts": res["counts"],
@@ -96,7 +95,9 @@ def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict
     """Rank p-values of every ordered model pair with no documented relation (relatives of
     both removed from the panel, as for a labelled pair), against the bound an exchangeable
     test obeys: ``P(p <= t) <= mean over pairs of floor(t (K+1)) / (K+1)``."""
-    pooling, _, exch = variant.partition("+")
+    opts = options(variant)
+    decision, lineage = opts.pop("decision"), opts.pop("per_lineage")
+    weighted = opts.pop("lineage_weighted")
     related = related_models(labelled)
     index = {m: i for i, m in enumerate(panel.models)}
     ps, ks = [], []
@@ -105,18 +106,36 @@ def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict
             if a == b or b in related.get(a, {a}) or a in related.get(b, {b}):
                 continue
             skip = excluded_by(related, a, b)
-            ctrl = [index[m] for m in panel.models if m not in skip]
-            if len(ctrl) < 2:
+            names = [m for m in panel.models if m not in skip]
+            ctrl = [index[m] for m in (one_per_lineage(names, related) if lineage else names)]
+            groups = lineage_groups(names, related) if weighted else None
+            if len(set(groups or ctrl)) < 2:
                 continue
             res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b], ctrl,
-                                 similarity_pooling=pooling, exchangeable=exch == "exch")
-            ps.append(res.p_value)
-            ks.append(len(ctrl))
+                                 lineages=groups, **opts)
+            ps.append(res.p_predictive if decision == "t" else res.p_value)
+            ks.append(len(ctrl) if groups is None else len(set(groups)))
     p, k = np.array(ps), np.array(ks)
+
+    def bound(t: float) -> float:  # rank p: floor(t (K+1))/(K+1); a continuous p: t
+        return t if decision == "t" else float(np.mean(np.floor(t * (k + 1)) / (k + 1)))
     return {"pairs": len(ps), "controls_median": float(np.median(k)) if ks else None,
             "levels": {str(t): {"observed": float(np.mean(p <= t + 1e-12)),
-                                "exact_bound": float(np.mean(np.floor(t * (k + 1)) / (k + 1)))}
+                                "exact_bound": bound(t)}
                        for t in NULL_LEVELS} if ps else {}}
+
+
+def options(variant: str) -> dict[str, Any]:
+    """``score_pairs`` options of a variant name: a similarity pooling (``mean``, ``rank``),
+    then ``+exch`` (the exchangeable baseline), ``+t`` (the predictive-t decision) and/or
+    ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage)."""
+    pooling, *extras = variant.split("+")
+    unknown = set(extras) - {"exch", "t", "lin", "w"}
+    if unknown:
+        raise SystemExit(f"unknown variant part(s) {sorted(unknown)} in {variant!r}")
+    return {"similarity_pooling": pooling, "exchangeable": "exch" in extras,
+            "decision": "t" if "t" in extras else "rank", "per_lineage": "lin" in extras,
+            "lineage_weighted": "w" in extras}
 
 
 def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
@@ -156,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("corpora", type=Path, help="folder holding the shared corpora")
     ap.add_argument("--variants", default="mean,rank,mean+exch",
                     help="variants to score: a similarity pooling (mean, rank), with +exch for "
-                         "the exchangeable baseline")
+                         "the exchangeable baseline, +t for the predictive-t decision, +lin for one "
+                         "control per lineage, +w for controls weighted by lineage")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)

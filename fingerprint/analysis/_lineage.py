@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import norm, rankdata
+from scipy.stats import norm, rankdata, t as student_t
 
 METHOD = ("lineage-v2: topic-whitened cross-fitted linear attribution + hub-corrected "
           "same-prompt similarity, word 1-2-gram TF-IDF, combined by their null covariance")
@@ -58,6 +58,9 @@ class LineageResult:
     p_value: float  # rank of the suspect among controls: (1 + #controls ≥ suspect) / (1 + K)
     z: float  # = score; standard-normal under the null if controls' statistics are Gaussian
     p_normal: float  # one-sided normal tail of z (finer than the rank p with few controls)
+    #: P(T_{K-1} >= z / sqrt(1 + 1/K)): the test of one new draw against K Gaussian controls;
+    #: no 1/(K+1) floor (a variant under study, docs/corpora.md)
+    p_predictive: float
     z_attribution: float
     z_similarity: float
     n_prompts: int
@@ -114,8 +117,20 @@ def _tfidf(x: sp.csr_matrix) -> sp.csr_matrix:
     return y
 
 
-def _z(values: np.ndarray, suspect: float) -> tuple[float, np.ndarray]:
-    mu, sd = float(values.mean()), float(values.std(ddof=1))
+def _mean_sd(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and sd (ddof 1; with ``weights``, frequency weights: the sd divides by
+    ``sum(weights) - 1``, so weights of 1/n over n copies of a value count it once)."""
+    if weights is None:
+        return float(values.mean()), float(values.std(ddof=1))
+    total = float(weights.sum())
+    mu = float(weights @ values) / total
+    return mu, math.sqrt(float(weights @ (values - mu) ** 2) / max(total - 1.0, 1e-12))
+
+
+def _z(values: np.ndarray, suspect: float,
+       weights: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """The suspect and the controls standardised by the controls' mean and sd."""
+    mu, sd = _mean_sd(values, weights)
     sd = sd if sd > 1e-12 else 1e-12
     return (suspect - mu) / sd, (values - mu) / sd
 
@@ -181,10 +196,24 @@ def _mean_prompt_rank(values: np.ndarray) -> np.ndarray:
     return ((rankdata(values, axis=0) - 1.0) / (n - 1)).mean(axis=1)
 
 
+def predictive_p(z: float, k: int) -> float:
+    """One-sided p of a new observation at ``z`` sd above the mean of ``k`` others (sd with
+    ddof 1): exact when all ``k + 1`` are i.i.d. normal (a prediction-interval test)."""
+    if k < 2:
+        raise ValueError("a predictive p-value needs at least 2 controls")
+    return float(student_t.sf(z / math.sqrt(1.0 + 1.0 / k), df=k - 1))
+
+
 def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: int,
                    suspect: int, controls: list[int], *,
-                   similarity_pooling: str = "mean", exchangeable: bool = False) -> LineageResult:
+                   similarity_pooling: str = "mean", exchangeable: bool = False,
+                   lineages: list[int] | None = None) -> LineageResult:
     """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices).
+
+    ``lineages`` (a variant under study, docs/corpora.md): a group number per control; each
+    of the n controls of a group weighs 1/n in every mean over controls, in their
+    standardisation and in the rank p-value, so each lineage counts once, and a control is
+    measured against the controls outside its own group (as the suspect is against all).
 
     ``exchangeable`` (a variant under study, docs/corpora.md): every candidate — the suspect
     and each control — is measured against all the *other* candidates, as the suspect is
@@ -195,41 +224,57 @@ def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: i
     ctrl = np.asarray(controls, dtype=int)
     if len(ctrl) < 2:
         raise ValueError("lineage_score needs at least 2 control models besides reference and suspect")
+    if lineages is not None and (len(lineages) != len(ctrl) or similarity_pooling != "mean"
+                                 or exchangeable):
+        raise ValueError("lineages: one group number per control, with the default pooling")
+    if lineages is not None and len(set(lineages)) < 2:
+        raise ValueError("lineage_score needs controls of at least 2 lineages")
     p = profile_sims.shape[1]
-
     pool = np.append(ctrl, suspect) if exchangeable else ctrl
+    w_ctrl = group = None
+    if lineages is not None:  # the pool is the controls then
+        group = np.asarray(lineages)
+        w_ctrl = 1.0 / np.array([np.sum(group == g) for g in group], dtype=float)
+
+    def baseline(rows: np.ndarray, i: int) -> np.ndarray:
+        """Per prompt, the (weighted) mean over the pool's columns other than ``i``'s."""
+        if w_ctrl is None:
+            return rows[:, pool[pool != i]].mean(axis=1)
+        keep = group != group[ctrl == i][0] if i in ctrl else np.ones(len(ctrl), bool)
+        return rows[:, pool[keep]] @ w_ctrl[keep] / w_ctrl[keep].sum()
 
     def attribution(i: int) -> np.ndarray:
-        others = pool[pool != i]
-        return profile_sims[i, :, reference] - profile_sims[i][:, others].mean(axis=1)
+        return profile_sims[i, :, reference] - baseline(profile_sims[i], i)
 
-    ref_hub = pair_sims[:, reference, ctrl].mean(axis=1)
+    ref_hub = (pair_sims[:, reference, ctrl].mean(axis=1) if w_ctrl is None
+               else pair_sims[:, reference, ctrl] @ w_ctrl / w_ctrl.sum())
 
     def similarity(i: int) -> np.ndarray:  # ref_hub: one shift for all, so it leaves ranks alone
-        others = pool[pool != i]
-        return (pair_sims[:, i, reference] - 0.5 * pair_sims[:, i][:, others].mean(axis=1)
-                - 0.5 * ref_hub)
+        return pair_sims[:, i, reference] - 0.5 * baseline(pair_sims[:, i], i) - 0.5 * ref_hub
 
     attr_s, simi_s = attribution(suspect), similarity(suspect)
     attr_c = np.array([attribution(i) for i in ctrl])
     simi_c = np.array([similarity(i) for i in ctrl])
-    za, ca = _z(attr_c.mean(axis=1), float(attr_s.mean()))
+    za, ca = _z(attr_c.mean(axis=1), float(attr_s.mean()), w_ctrl)
     if similarity_pooling == "rank":
         ranks = _mean_prompt_rank(np.vstack([simi_s[None, :], simi_c]))
         zs, cs = _z(ranks[1:], float(ranks[0]))
     else:
-        zs, cs = _z(simi_c.mean(axis=1), float(simi_s.mean()))
+        zs, cs = _z(simi_c.mean(axis=1), float(simi_s.mean()), w_ctrl)
     # ca, cs have mean 0 and sd 1 over the controls; the sum's sd carries their correlation.
-    sd_sum = float((ca + cs).std(ddof=1))
+    sd_sum = _mean_sd(ca + cs, w_ctrl)[1]
     sd_sum = sd_sum if sd_sum > 1e-12 else math.sqrt(2.0)
     score = (za + zs) / sd_sum
     control_scores = (ca + cs) / sd_sum
-    p_rank = (1.0 + float(np.sum(control_scores >= score))) / (1.0 + len(ctrl))
+    w = np.ones(len(ctrl)) if w_ctrl is None else w_ctrl
+    p_rank = (1.0 + float(w @ (control_scores >= score))) / (1.0 + float(w.sum()))
     per_prompt = [{"attribution": float(attr_s[j]), "similarity": float(simi_s[j]),
                    "attribution_controls_mean": float(attr_c[:, j].mean()),
                    "similarity_controls_mean": float(simi_c[:, j].mean())} for j in range(p)]
     return LineageResult(
         score=float(score), p_value=p_rank, z=float(score), p_normal=float(norm.sf(score)),
+        p_predictive=predictive_p(float(score), len(ctrl) if group is None
+                                  else max(2, len(set(group.tolist())))),
         z_attribution=float(za), z_similarity=float(zs), n_prompts=p, n_controls=len(ctrl),
         per_prompt=per_prompt, control_scores=[float(v) for v in control_scores],
     )

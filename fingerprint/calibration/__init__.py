@@ -15,8 +15,9 @@ from ._fit import Case, fit_logistic, fit_map
 from ._maps import build_calibration, build_map, format_metrics
 from ._metrics import (brier_score, choose_thresholds, expected_calibration_error, label_for,
                        reliability_bins, summarize)
-from ._pairs import (LABELS, excluded_by, excluded_controls, organism_sources, pair_id, read_pairs,
-                     related_models, stable_int, unrelated_organisms)
+from ._pairs import (LABELS, excluded_by, excluded_controls, lineage_groups, one_per_lineage,
+                     organism_sources, pair_id, read_pairs, related_models, stable_int,
+                     unrelated_organisms)
 from ._evaluation import LR_THRESHOLD, PROPOSITIONS, evaluate
 from ._relations import lineage_of, read_lineage_file, relation, validate_lineage
 from ._reliability import render_reliability, write_reliability
@@ -27,7 +28,9 @@ __all__ = [
     "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
     "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_by", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
-    "format_metrics", "label_for", "load_calibration", "missing_features", "organism_sources",
+    "format_metrics", "label_for", "lineage_groups", "load_calibration", "missing_features",
+    "one_per_lineage",
+    "organism_sources",
     "pair_id", "posterior", "prepare_panel", "read_labelled", "read_pairs", "score_pairs", "related_models", "reliability_bins",
     "render_reliability", "run_benchmark", "segment_of", "select_segment", "stable_int",
     "summarize", "unrelated_organisms", "write_reliability", "LR_THRESHOLD", "PROPOSITIONS",

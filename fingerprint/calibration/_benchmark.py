@@ -27,12 +27,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import norm
 
 from ..analysis import LINEAGE_METHOD as METHOD
 from ..analysis import panel_similarities, score_in_panel, term_counts
 from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
-from ._pairs import excluded_by, read_pairs, related_models
+from ._pairs import excluded_by, lineage_groups, one_per_lineage, read_pairs, related_models
 
 MIN_CONTROLS = 2  # the lineage score standardises against the controls (score_in_panel)
 
@@ -46,12 +47,29 @@ VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model
                 "the level")
 
 
+#: how a pair is decided and ranked: ``"rank"`` (the suspect's rank among the controls,
+#: shipped) or ``"t"`` (the predictive-t p-value, a variant under study, docs/corpora.md)
+DECISIONS = ("rank", "t")
+
+
 def verdict(p_value: float, n_controls: int, alpha: float = ALPHA) -> str:
     """The single-sample verdict: distilled, independent or inconclusive (see VERDICT_NOTE)."""
     if 1.0 / (n_controls + 1) > alpha:
         return "inconclusive"
     return "distilled" if p_value <= alpha else "independent"
 
+
+def _decided(res: Any, decision: str,
+             groups: list[int] | None = None) -> tuple[float, float, str]:
+    """(score, p-value, verdict) of a scored pair under ``decision``.  The ``t`` score is the
+    predictive p's normal quantile, so pairs with different panel sizes share one scale.  With
+    lineage ``groups`` the rank test's resolution is set by the number of lineages."""
+    if decision == "t":
+        p = res.p_predictive
+        return (float(norm.isf(max(p, 1e-300))), p,
+                "distilled" if p <= ALPHA else "independent")
+    k = res.n_controls if groups is None else len(set(groups))
+    return res.score, res.p_value, verdict(res.p_value, k)
 
 
 class _Counts:
@@ -132,8 +150,14 @@ def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed:
 
 
 def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
-                similarity_pooling: str = "mean", exchangeable: bool = False) -> dict[str, Any]:
-    """Every labelled pair scored within ``panel``, with the summary figures."""
+                similarity_pooling: str = "mean", exchangeable: bool = False,
+                decision: str = "rank", per_lineage: bool = False,
+                lineage_weighted: bool = False) -> dict[str, Any]:
+    """Every labelled pair scored within ``panel``, with the summary figures.
+    ``per_lineage`` keeps one control per documented lineage (:func:`one_per_lineage`);
+    ``lineage_weighted`` keeps them all, weighted so each lineage counts once."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}")
     data, models = panel.data, panel.models
     for q in labelled:
         data.check_models([q["reference"], q["suspect"]])
@@ -144,20 +168,25 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
         skip = excluded_by(related, ref, sus)
-        controls = [index[m] for m in models if m not in skip]
-        if len(controls) < MIN_CONTROLS:  # the corpus is too small once relatives are out
+        names = [m for m in models if m not in skip]
+        controls = [index[m] for m in (one_per_lineage(names, related) if per_lineage else names)]
+        groups = lineage_groups([models[c] for c in controls], related) if lineage_weighted else None
+        if len(set(groups or range(len(controls)))) < MIN_CONTROLS:  # too few once relatives are out
             rows.append({"reference": ref, "suspect": sus, "label": q["label"], "score": None,
                          "verdict": "not_scored", "p_value": None, "n_controls": len(controls),
-                         "reason": f"{len(controls)} control(s) once the pair's known relatives "
-                                   f"are removed; the score needs {MIN_CONTROLS}"})
+                         "reason": f"{len(controls)} control(s)"
+                                   + (f" of {len(set(groups))} lineage(s)" if groups else "")
+                                   + " once the pair's known relatives are removed; the score "
+                                   f"needs {MIN_CONTROLS}"})
             continue
         res = score_in_panel(panel.profile_sims, panel.pair_sims, index[ref], index[sus],
                              controls, similarity_pooling=similarity_pooling,
-                             exchangeable=exchangeable)
+                             exchangeable=exchangeable, lineages=groups)
+        score, p_value, label = _decided(res, decision, groups)
         rows.append({
-            "reference": ref, "suspect": sus, "label": q["label"], "score": res.score,
-            "verdict": verdict(res.p_value, res.n_controls),
-            "p_value": res.p_value, "p_normal": res.p_normal,
+            "reference": ref, "suspect": sus, "label": q["label"], "score": score,
+            "verdict": label, "p_value": p_value, "p_rank": res.p_value,
+            "p_normal": res.p_normal, "p_predictive": res.p_predictive,
             "z_attribution": res.z_attribution, "z_similarity": res.z_similarity,
             "n_prompts": res.n_prompts, "n_controls": res.n_controls,
         })
@@ -170,6 +199,8 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
         "corpus": data.source, "layout": data.layout,
         "seed": panel.seed, "max_prompts": panel.max_prompts, "keep_siblings": keep_siblings,
         "similarity_pooling": similarity_pooling, "exchangeable": exchangeable,
+        "decision": decision, "one_control_per_lineage": per_lineage,
+        "lineage_weighted": lineage_weighted,
         "method": METHOD,
         "verdict_labels": ["distilled", "independent", "inconclusive", "not_scored"],
         "same_model_separable": False,

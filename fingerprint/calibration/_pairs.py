@@ -130,6 +130,39 @@ def excluded_by(related: dict[str, set[str]], reference: str, suspect: str) -> s
             | related.get(suspect, {suspect}))
 
 
+def one_per_lineage(models: list[str], related: dict[str, set[str]]) -> list[str]:
+    """``models`` thinned so that no two kept are documented relatives: in the given order,
+    a model is kept unless it is related to one already kept.  Controls that are relatives of
+    each other are not independent draws, and a panel of two lineages standardises a suspect
+    of a third against the spread between two clusters (docs/corpora.md, variant 4)."""
+    kept: list[str] = []
+    for m in models:
+        mine = related.get(m, {m})
+        if not any(k in mine or m in related.get(k, {k}) for k in kept):
+            kept.append(m)
+    return kept
+
+
+def lineage_groups(models: list[str], related: dict[str, set[str]]) -> list[int]:
+    """A group number per model: models connected by documented relations (within
+    ``models``) share one, so that a panel can count each lineage once (docs/corpora.md,
+    variant 5)."""
+    inside = set(models)
+    number: dict[str, int] = {}
+    for m in models:
+        if m in number:
+            continue
+        group, todo = {m}, [m]
+        while todo:
+            x = todo.pop()
+            for k in inside - group:
+                if k in related.get(x, ()) or x in related.get(k, ()):
+                    group.add(k)
+                    todo.append(k)
+        number.update(dict.fromkeys(group, len(set(number.values()))))
+    return [number[m] for m in models]
+
+
 def organism_sources(name: str) -> frozenset[str]:
     """The data a built-in organism was trained on, from its recipe (docs/zoo.md): its lab's
     corpus, and for a student the student lab's prompts and responses plus, when its teacher

@@ -120,3 +120,69 @@ def test_rank_p_value_is_uniform_when_the_suspect_is_just_another_lab():
         hits = int(np.sum(ps <= level + 1e-9))
         lo, hi = stats.binom.ppf([0.0005, 0.9995], reps, level)
         assert lo <= hits <= hi, (level, hits)
+
+
+def test_predictive_p_is_exact_for_gaussian_controls():
+    """``p_predictive``: a new draw against K Gaussian ones, whose mean and sd (ddof 1) it is
+    standardised by, is uniform at every level; and it inverts the textbook prediction bound
+    mean + t_{1-a, K-1} s sqrt(1 + 1/K)."""
+    from scipy import stats
+
+    from fingerprint.analysis._lineage import predictive_p
+
+    for k in (2, 4, 9):
+        bound = stats.t.ppf(0.95, k - 1) * np.sqrt(1 + 1 / k)
+        assert predictive_p(float(bound), k) == pytest.approx(0.05, abs=1e-12)
+    rng = np.random.default_rng(11)
+    reps, k = 4000, 4
+    x = rng.normal(size=(reps, k + 1))
+    ctrl = x[:, 1:]
+    z = (x[:, 0] - ctrl.mean(axis=1)) / ctrl.std(axis=1, ddof=1)
+    ps = np.array([predictive_p(float(v), k) for v in z])
+    for level in (0.05, 0.2, 0.5):
+        hits = int(np.sum(ps <= level))
+        lo, hi = stats.binom.ppf([0.0005, 0.9995], reps, level)
+        assert lo <= hits <= hi, (level, hits)
+    with pytest.raises(ValueError):
+        predictive_p(1.0, 1)
+
+
+def test_lineage_result_carries_the_predictive_p():
+    from fingerprint.analysis._lineage import predictive_p
+
+    ref, student, _indep, controls = _panel(6, n_prompts=20, n_controls=5)
+    res = lineage_score(ref, student, controls, seed=0)
+    assert res.p_predictive == pytest.approx(predictive_p(res.score, 5))
+    assert res.p_predictive < res.p_value  # below the rank test's floor of 1/6
+
+
+def _copy_model(prof: np.ndarray, pair: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The panel with one more model, an exact copy of model ``k``."""
+    prof = np.concatenate([prof, prof[k:k + 1]], axis=0)
+    prof = np.concatenate([prof, prof[:, :, k:k + 1]], axis=2)
+    pair = np.concatenate([pair, pair[:, k:k + 1]], axis=1)
+    pair = np.concatenate([pair, pair[:, :, k:k + 1]], axis=2)
+    return prof, pair
+
+
+def test_lineage_groups_count_a_duplicated_control_once():
+    """With ``lineages``, a control copied into the panel (same group) changes nothing: the
+    score, both parts and the rank p equal those of the panel without the copy; with every
+    control in its own group the score is the unweighted one."""
+    from fingerprint.analysis import score_in_panel
+
+    rng = np.random.default_rng(8)
+    m, p = 7, 12
+    prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
+    pair = (pair + pair.transpose(0, 2, 1)) / 2
+    plain = score_in_panel(prof, pair, 0, 1, [2, 3, 4, 5, 6])
+    alone = score_in_panel(prof, pair, 0, 1, [2, 3, 4, 5, 6], lineages=[0, 1, 2, 3, 4])
+    assert alone.score == pytest.approx(plain.score) and alone.p_value == plain.p_value
+    prof2, pair2 = _copy_model(prof, pair, 3)
+    copied = score_in_panel(prof2, pair2, 0, 1, [2, 3, 4, 5, 6, 7], lineages=[0, 1, 2, 3, 4, 1])
+    for field in ("score", "z_attribution", "z_similarity", "p_value", "p_predictive"):
+        assert getattr(copied, field) == pytest.approx(getattr(plain, field)), field
+    naive = score_in_panel(prof2, pair2, 0, 1, [2, 3, 4, 5, 6, 7])
+    assert naive.score != pytest.approx(plain.score)  # without groups the copy counts twice
+    with pytest.raises(ValueError):
+        score_in_panel(prof, pair, 0, 1, [2, 3, 4], lineages=[0, 1])

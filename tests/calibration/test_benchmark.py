@@ -238,3 +238,56 @@ def test_exchangeable_baseline_measures_each_control_against_the_suspect_too():
         res = score_in_panel(prof, pair, ref, sus, ctrl, exchangeable=exch)
         assert res.z_attribution == pytest.approx(za(exch))
     assert za(True) != pytest.approx(za(False))
+
+
+def test_predictive_t_decision_decides_small_panels():
+    """``decision="t"``: the pair's score is the normal quantile of its predictive p and
+    the verdict is that p at the level, so a 5-control panel is decided, not inconclusive."""
+    from scipy.stats import norm
+
+    from fingerprint.calibration._benchmark import Panel, score_pairs
+
+    rng = np.random.default_rng(3)
+    m, p = 7, 12
+    prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
+    models = [f"m{i}" for i in range(m)]
+
+    class _Data:
+        def check_models(self, names):
+            pass
+        source, layout = "synthetic", "synthetic"
+
+    panel = Panel(_Data(), models, [str(j) for j in range(p)], prof, pair, 0, None)
+    labelled = [{"reference": "m0", "suspect": "m1", "label": "independent"}]
+    rank = score_pairs(panel, labelled)["pairs"][0]
+    t = score_pairs(panel, labelled, decision="t")["pairs"][0]
+    assert rank["verdict"] == "inconclusive" and t["verdict"] in ("distilled", "independent")
+    assert t["p_value"] == t["p_predictive"] == rank["p_predictive"]
+    assert t["score"] == pytest.approx(norm.isf(t["p_predictive"]))
+    assert (t["verdict"] == "distilled") == (t["p_value"] <= 0.05)
+    with pytest.raises(ValueError):
+        score_pairs(panel, labelled, decision="normal")
+
+
+def test_one_control_per_lineage_keeps_no_two_relatives():
+    from fingerprint.calibration import one_per_lineage, related_models
+
+    pairs = [{"reference": "A", "suspect": "A-q", "label": "same_model"},
+             {"reference": "A", "suspect": "A-small", "label": "shared_lineage"},
+             {"reference": "T", "suspect": "S", "label": "teacher_student"},
+             {"reference": "X", "suspect": "Y", "label": "independent"}]
+    related = related_models(pairs)
+    kept = one_per_lineage(["A", "A-q", "A-small", "S", "T", "X", "Y", "Z"], related)
+    assert kept == ["A", "S", "X", "Y", "Z"]
+    assert one_per_lineage(["A-small", "A-q", "A"], related) == ["A-small"]  # order decides
+
+
+def test_lineage_groups_join_documented_relatives():
+    from fingerprint.calibration import lineage_groups, related_models
+
+    pairs = [{"reference": "A", "suspect": "A-q", "label": "same_model"},
+             {"reference": "A", "suspect": "A-small", "label": "shared_lineage"},
+             {"reference": "T", "suspect": "S", "label": "teacher_student"},
+             {"reference": "X", "suspect": "Y", "label": "independent"}]
+    groups = lineage_groups(["A", "X", "A-q", "S", "A-small", "T", "Y"], related_models(pairs))
+    assert groups == [0, 1, 0, 2, 0, 2, 3]
