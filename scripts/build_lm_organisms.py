@@ -115,8 +115,12 @@ def paraphrased(work: Path, rows: list[dict]) -> list[dict]:
     path = work / f"paraphrased_{len(rows)}.json"
     if path.exists():
         return json.loads(path.read_text())
-    partial = work / "paraphrased.partial.json"
-    done: list[str] = json.loads(partial.read_text()) if partial.exists() else []
+    partial = work / f"paraphrased_{len(rows)}.partial.json"
+    done: list[str] = []
+    if partial.exists():  # kept only while it rewrites the same answers, in order
+        saved = json.loads(partial.read_text())
+        if saved["answers"] == [r["answer"] for r in rows[:len(saved["texts"])]]:
+            done = saved["texts"]
     t0 = time.monotonic()
     with Server(find_binary(), base_gguf(STUDENT_BASE), work / "paraphrase-server.log") as server:
         while len(done) < len(rows):
@@ -124,7 +128,8 @@ def paraphrased(work: Path, rows: list[dict]) -> list[dict]:
             done += complete_all(server, [data.rewrite_prompt(r["answer"]) for r in chunk],
                                  max_tokens=TEACHER_MAX_TOKENS + 32, temperature=0.3,
                                  seed=SEED + len(done), parallel=4, stop=data.REWRITE_STOP)
-            write_json(partial, done)
+            write_json(partial, {"answers": [r["answer"] for r in rows[:len(done)]],
+                                 "texts": done})
             print(f"paraphrase: {len(done)}/{len(rows)} ({time.monotonic() - t0:.0f} s)",
                   flush=True)
     out = [{"prompt": r["prompt"], "answer": t.strip()} for r, t in zip(rows, done) if t.strip()]
@@ -182,7 +187,8 @@ def untouched_base_card(base: Path) -> dict:
 
 
 def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: Path,
-         base: Path) -> dict:
+         base: Path, planned: int) -> dict:
+    """``planned``: the examples asked for (``--examples``); a paraphrase may drop some."""
     prompts = [r["prompt"] for r in rows if "prompt" in r]
     teacher_n = None
     return {
@@ -196,7 +202,7 @@ def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: P
                                 "sha256 hex, first 16",
         "paraphrase": {"model": STUDENT_BASE, "temperature": 0.3, "seed": f"{SEED} + i",
                        "prompt": "scripts/lm_build/data.py rewrite_prompt (two worked rewrites)",
-                       "dropped_empty": N_EXAMPLES - len(rows)}
+                       "dropped_empty": planned - len(rows)}
         if name == "student-paraphrased" else None,
         "training": train_info, "seed": SEED,
         "adapter": {"file": adapter.name, "sha256": sha256(adapter),
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (out / f"{name}.json").exists():
             info = train.build_adapter(name, sets[name], args.work, args.llama_cpp, adapter,
                                        base, SEED)
-            c = card(name, sets[name], adapter, info, args.corpus, base)
+            c = card(name, sets[name], adapter, info, args.corpus, base, args.examples)
             if name in ("student-30", "student-10", "student-100"):
                 teacher = {(r["prompt"], r["answer"]) for r in sets["student-100"]}
                 c["teacher_examples"] = sum((r["prompt"], r["answer"]) in teacher
