@@ -274,7 +274,7 @@ def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: i
     return LineageResult(
         score=float(score), p_value=p_rank, z=float(score), p_normal=float(norm.sf(score)),
         p_predictive=predictive_p(float(score), len(ctrl) if group is None
-                                  else max(2, len(set(group.tolist())))),
+                                  else len(set(group.tolist()))),
         z_attribution=float(za), z_similarity=float(zs), n_prompts=p, n_controls=len(ctrl),
         per_prompt=per_prompt, control_scores=[float(v) for v in control_scores],
     )
