@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import numpy as np  # noqa: E402
 
 from fingerprint.analysis import score_in_panel  # noqa: E402
-from fingerprint.calibration import (excluded_by, lineage_groups,  # noqa: E402
-                                     one_per_lineage, prepare_panel, read_labelled,
-                                     related_models, score_pairs)
+from fingerprint.calibration import (panel_controls, prepare_panel,  # noqa: E402
+                                     read_labelled, related_models, score_pairs)
 from fingerprint.corpus import load_corpus  # noqa: E402
 from power import without_locations  # noqa: E402
 
@@ -105,11 +104,10 @@ def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict
         for b in panel.models:
             if a == b or b in related.get(a, {a}) or a in related.get(b, {b}):
                 continue
-            skip = excluded_by(related, a, b)
-            names = [m for m in panel.models if m not in skip]
-            ctrl = [index[m] for m in (one_per_lineage(names, related) if lineage else names)]
-            groups = lineage_groups(names, related) if weighted else None
-            if len(set(groups or ctrl)) < 2:
+            names, groups = panel_controls(panel.models, related, a, b, per_lineage=lineage,
+                                           lineage_weighted=weighted)
+            ctrl = [index[m] for m in names]
+            if len(set(groups or names)) < 2:
                 continue
             res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b], ctrl,
                                  lineages=groups, **opts)

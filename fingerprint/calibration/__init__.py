@@ -9,7 +9,7 @@ imports them.  See docs/calibration.md.
 from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds, calibrated_verdict,
                      load_calibration, missing_features, posterior, select_segment)
 from ._benchmark import format_table as format_benchmark
-from ._benchmark import prepare_panel, read_labelled, run_benchmark, score_pairs
+from ._benchmark import panel_controls, prepare_panel, read_labelled, run_benchmark, score_pairs
 from ._cases import CORPUS_CONTROLS, corpus_cases
 from ._fit import Case, fit_logistic, fit_map
 from ._maps import build_calibration, build_map, format_metrics
@@ -29,7 +29,7 @@ __all__ = [
     "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "excluded_by", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
     "format_metrics", "label_for", "lineage_groups", "load_calibration", "missing_features",
-    "one_per_lineage",
+    "one_per_lineage", "panel_controls",
     "organism_sources",
     "pair_id", "posterior", "prepare_panel", "read_labelled", "read_pairs", "score_pairs", "related_models", "reliability_bins",
     "render_reliability", "run_benchmark", "segment_of", "select_segment", "stable_int",

@@ -149,6 +149,19 @@ def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed:
     return result
 
 
+def panel_controls(models: list[str], related: dict[str, set[str]], reference: str,
+                   suspect: str, *, per_lineage: bool = False, lineage_weighted: bool = False
+                   ) -> tuple[list[str], list[int] | None]:
+    """A pair's controls: every model but the pair and their documented relatives; with
+    ``per_lineage`` one per lineage among them; with ``lineage_weighted`` also their lineage
+    groups (for ``score_in_panel(lineages=)``), else None."""
+    skip = excluded_by(related, reference, suspect)
+    names = [m for m in models if m not in skip]
+    if per_lineage:
+        names = one_per_lineage(names, related)
+    return names, lineage_groups(names, related) if lineage_weighted else None
+
+
 def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
                 similarity_pooling: str = "mean", exchangeable: bool = False,
                 decision: str = "rank", per_lineage: bool = False,
@@ -167,11 +180,10 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
                               if not (keep_siblings and q["label"] == "shared_lineage")])
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
-        skip = excluded_by(related, ref, sus)
-        names = [m for m in models if m not in skip]
-        controls = [index[m] for m in (one_per_lineage(names, related) if per_lineage else names)]
-        groups = lineage_groups([models[c] for c in controls], related) if lineage_weighted else None
-        if len(set(groups or range(len(controls)))) < MIN_CONTROLS:  # too few once relatives are out
+        names, groups = panel_controls(models, related, ref, sus, per_lineage=per_lineage,
+                                       lineage_weighted=lineage_weighted)
+        controls = [index[m] for m in names]
+        if len(set(groups or names)) < MIN_CONTROLS:  # too few once relatives are out
             rows.append({"reference": ref, "suspect": sus, "label": q["label"], "score": None,
                          "verdict": "not_scored", "p_value": None, "n_controls": len(controls),
                          "reason": f"{len(controls)} control(s)"
