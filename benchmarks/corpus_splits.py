@@ -110,7 +110,7 @@ def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict
             if len(set(groups or names)) < 2:
                 continue
             res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b], ctrl,
-                                 lineages=groups, **opts)
+                                 lineages=groups, per_prompt=False, **opts)
             ps.append(res.p_predictive if decision == "t" else res.p_value)
             ks.append(len(ctrl) if groups is None else len(set(groups)))
     p, k = np.array(ps), np.array(ks)

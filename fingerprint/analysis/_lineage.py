@@ -207,8 +207,10 @@ def predictive_p(z: float, k: int) -> float:
 def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: int,
                    suspect: int, controls: list[int], *,
                    similarity_pooling: str = "mean", exchangeable: bool = False,
-                   lineages: list[int] | None = None) -> LineageResult:
+                   lineages: list[int] | None = None, per_prompt: bool = True) -> LineageResult:
     """The lineage score of one (reference, suspect) pair against ``controls`` (panel indices).
+    ``per_prompt=False`` leaves the per-prompt detail out (loops over thousands of pairs spend
+    half their time building it).
 
     ``lineages`` (a variant under study, docs/corpora.md): a group number per control; each
     of the n controls of a group weighs 1/n in every mean over controls, in their
@@ -268,15 +270,16 @@ def score_in_panel(profile_sims: np.ndarray, pair_sims: np.ndarray, reference: i
     control_scores = (ca + cs) / sd_sum
     w = np.ones(len(ctrl)) if w_ctrl is None else w_ctrl
     p_rank = (1.0 + float(w @ (control_scores >= score))) / (1.0 + float(w.sum()))
-    per_prompt = [{"attribution": float(attr_s[j]), "similarity": float(simi_s[j]),
-                   "attribution_controls_mean": float(attr_c[:, j].mean()),
-                   "similarity_controls_mean": float(simi_c[:, j].mean())} for j in range(p)]
+    detail = [{"attribution": float(attr_s[j]), "similarity": float(simi_s[j]),
+               "attribution_controls_mean": float(attr_c[:, j].mean()),
+               "similarity_controls_mean": float(simi_c[:, j].mean())}
+              for j in range(p)] if per_prompt else []
     return LineageResult(
         score=float(score), p_value=p_rank, z=float(score), p_normal=float(norm.sf(score)),
         p_predictive=predictive_p(float(score), len(ctrl) if group is None
                                   else len(set(group.tolist()))),
         z_attribution=float(za), z_similarity=float(zs), n_prompts=p, n_controls=len(ctrl),
-        per_prompt=per_prompt, control_scores=[float(v) for v in control_scores],
+        per_prompt=detail, control_scores=[float(v) for v in control_scores],
     )
 
 

@@ -193,7 +193,7 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
             continue
         res = score_in_panel(panel.profile_sims, panel.pair_sims, index[ref], index[sus],
                              controls, similarity_pooling=similarity_pooling,
-                             exchangeable=exchangeable, lineages=groups)
+                             exchangeable=exchangeable, lineages=groups, per_prompt=False)
         score, p_value, label = _decided(res, decision, groups)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": score,
