@@ -112,6 +112,12 @@ def collect_pool(names: Sequence[str], suite: Suite, *, pool: int, seed: int,
     return texts
 
 
+def pool_rng(seed: int, organism: str, probe: Probe) -> np.random.Generator:
+    """The generator that picks (organism, probe)'s pooled answers for a replicate's seed."""
+    return np.random.default_rng([seed, zlib.crc32(organism.encode()),
+                                  zlib.crc32(probe.id.encode())])
+
+
 class PoolSampler:
     """``texts(organism, probe, seed, n)``: n of the pooled answers, a subset fixed by (seed,
     organism, probe), in pool order."""
@@ -122,9 +128,8 @@ class PoolSampler:
     def texts(self, organism: str, probe: Probe, seed: int, n: int) -> list[str]:
         answers = self.pool[(organism, probe.id)]
         k = min(probe.samples or n, len(answers))
-        rng = np.random.default_rng([seed, zlib.crc32(organism.encode()),
-                                     zlib.crc32(probe.id.encode())])
-        return [answers[i] for i in sorted(rng.choice(len(answers), size=k, replace=False))]
+        pick = pool_rng(seed, organism, probe).choice(len(answers), size=k, replace=False)
+        return [answers[i] for i in sorted(pick)]
 
 
 _POOL: dict[tuple[str, str], list[str]] = {}  # the parent's pool, inherited by forked workers

@@ -29,7 +29,6 @@ import os
 import statistics
 import sys
 import time
-import zlib
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -135,9 +134,10 @@ def run_lm(replicates: int, seed: int, max_samples: int, options: SequentialOpti
 def _pooled(pool: dict[tuple[str, str], list[str]], organism: str, probe: Probe,
             seed: int) -> list[str]:
     """The pooled answers of (organism, probe) in an order fixed by the replicate's seed."""
+    import lm_power
+
     answers = pool[(organism, probe.id)]
-    rng = np.random.default_rng([seed, zlib.crc32(organism.encode()), zlib.crc32(probe.id.encode())])
-    return [answers[i] for i in rng.permutation(len(answers))]
+    return [answers[i] for i in lm_power.pool_rng(seed, organism, probe).permutation(len(answers))]
 
 
 def summarise_lm(rows: list[dict]) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ HUMAN_EXAMPLES = 200     # the docstring pool holds ~260 usable pairs
 MAX_WORDS = 70           # corpus answers cut to about the teacher's answer length
 TEACHER_MAX_TOKENS = 96
 TEACHER_SAMPLES = 1      # sampled teacher answers per prompt (student-100's dose)
+PARAPHRASE_TEMPERATURE = 0.3
 SOURCE_B, SOURCE_C, FILLER = "gpt-4-0613", "Llama-2-70b-chat-hf", "Mistral-7B-Instruct-v0.1"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
@@ -126,7 +127,8 @@ def paraphrased(work: Path, rows: list[dict]) -> list[dict]:
         while len(done) < len(rows):
             chunk = rows[len(done):len(done) + 50]
             done += complete_all(server, [data.rewrite_prompt(r["answer"]) for r in chunk],
-                                 max_tokens=TEACHER_MAX_TOKENS + 32, temperature=0.3,
+                                 max_tokens=TEACHER_MAX_TOKENS + 32,
+                                 temperature=PARAPHRASE_TEMPERATURE,
                                  seed=SEED + len(done), parallel=4, stop=data.REWRITE_STOP)
             write_json(partial, {"answers": [r["answer"] for r in rows[:len(done)]],
                                  "texts": done})
@@ -139,16 +141,12 @@ def paraphrased(work: Path, rows: list[dict]) -> list[dict]:
 
 def datasets(work: Path, corpus: Path, probes: Path, n: int,
              teacher_samples: int = 1) -> dict[str, list[dict]]:
-    """Every organism's examples: {"prompt", "answer"} (chat) or {"text"} (plain).
-    ``lm/student-100`` gets ``teacher_samples`` sampled teacher answers per prompt; the mixed
-    doses use the first of them."""
+    """Every organism's examples but the paraphrased student's (:func:`examples_of`):
+    {"prompt", "answer"} (chat) or {"text"} (plain).  ``lm/student-100`` gets
+    ``teacher_samples`` sampled teacher answers per prompt; the mixed doses use the first."""
     path = work / f"datasets_{n}x{teacher_samples}.json"
     if path.exists():
-        sets = json.loads(path.read_text())
-        if "student-paraphrased" not in sets:  # a build from before the laundering organism
-            sets["student-paraphrased"] = paraphrased(work, sets["student-100"][:n])
-            write_json(path, sets)
-        return sets
+        return json.loads(path.read_text())
     probe_set = data.probe_texts(probes)
     prompts = data.pick_prompts(corpus, [SOURCE_B, SOURCE_C, FILLER], probe_set, n, SEED)
     teacher = [{"prompt": r["prompt"], "answer": r["answer"].strip()}
@@ -168,10 +166,16 @@ def datasets(work: Path, corpus: Path, probes: Path, n: int,
         "student-human": [{"prompt": q, "answer": a} for q, a in human],
         "student-30": data.mix(teacher[:n], filler, 0.30, SEED + 30),
         "student-10": data.mix(teacher[:n], filler, 0.10, SEED + 10),
-        "student-paraphrased": paraphrased(work, teacher[:n]),
     }
     write_json(path, sets)
     return sets
+
+
+def examples_of(name: str, sets: dict[str, list[dict]], work: Path, n: int) -> list[dict]:
+    """An organism's examples; the paraphrased student's are made (20 min) only when asked."""
+    if name == "student-paraphrased":
+        return paraphrased(work, sets["student-100"][:n])
+    return sets[name]
 
 
 def base_card(base: Path) -> dict:
@@ -200,7 +204,8 @@ def card(name: str, rows: list[dict], adapter: Path, train_info: dict, corpus: P
         "prompt_hashes": sorted({data.prompt_hash(p) for p in prompts}),
         "prompt_normalisation": "lower case, punctuation to space, white space collapsed; "
                                 "sha256 hex, first 16",
-        "paraphrase": {"model": STUDENT_BASE, "temperature": 0.3, "seed": f"{SEED} + i",
+        "paraphrase": {"model": STUDENT_BASE, "temperature": PARAPHRASE_TEMPERATURE,
+                       "seed": f"{SEED} + i",
                        "prompt": "scripts/lm_build/data.py rewrite_prompt (two worked rewrites)",
                        "dropped_empty": planned - len(rows)}
         if name == "student-paraphrased" else None,
@@ -232,21 +237,21 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     sets = datasets(args.work, args.corpus, REPO / "probes", args.examples, args.teacher_samples)
     if args.data_only:
+        examples_of("student-paraphrased", sets, args.work, args.examples)
         return 0
     from lm_build import train
     base = base_gguf(STUDENT_BASE)
     if not args.only or "base" in args.only:
         write_json(out / "base.json", untouched_base_card(base))
+    teacher = {(r["prompt"], r["answer"]) for r in sets["student-100"]}
     for name in [n for n in args.only or list(ORGANISMS) if n != "base"]:
         adapter = out / f"{name}.gguf"
         if not (out / f"{name}.json").exists():
-            info = train.build_adapter(name, sets[name], args.work, args.llama_cpp, adapter,
-                                       base, SEED)
-            c = card(name, sets[name], adapter, info, args.corpus, base, args.examples)
+            rows = examples_of(name, sets, args.work, args.examples)
+            info = train.build_adapter(name, rows, args.work, args.llama_cpp, adapter, base, SEED)
+            c = card(name, rows, adapter, info, args.corpus, base, args.examples)
             if name in ("student-30", "student-10", "student-100"):
-                teacher = {(r["prompt"], r["answer"]) for r in sets["student-100"]}
-                c["teacher_examples"] = sum((r["prompt"], r["answer"]) in teacher
-                                            for r in sets[name])
+                c["teacher_examples"] = sum((r["prompt"], r["answer"]) in teacher for r in rows)
             write_json(out / f"{name}.json", c)
         print(f"{sha256(adapter)}  lm/{name}  ({adapter.stat().st_size} bytes)", flush=True)
     return 0

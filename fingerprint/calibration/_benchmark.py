@@ -122,8 +122,7 @@ def read_labelled(pairs: str | list[str]) -> list[dict[str, Any]]:
 
 
 def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed: int = 0,
-                  max_prompts: int | None = None, keep_siblings: bool = False,
-                  similarity_pooling: str = "mean") -> dict[str, Any]:
+                  max_prompts: int | None = None, keep_siblings: bool = False) -> dict[str, Any]:
     """Score every labelled pair of ``pairs`` (one file or several) over ``corpus``; write
     ``out/benchmark.json``.
 
@@ -138,8 +137,7 @@ def run_benchmark(corpus: str, pairs: str | list[str], out: str | None, *, seed:
     for q in labelled:  # before the panel's minutes of work
         data.check_models([q["reference"], q["suspect"]])
     panel = prepare_panel(data, seed=seed, max_prompts=max_prompts)
-    result = score_pairs(panel, labelled, keep_siblings=keep_siblings,
-                         similarity_pooling=similarity_pooling)
+    result = score_pairs(panel, labelled, keep_siblings=keep_siblings)
     result["pairs_file"] = str(pairs) if isinstance(pairs, str) else [str(f) for f in pairs]
     result["runtime_s"] = round(time.perf_counter() - started, 2)
     if out is not None:

@@ -117,6 +117,7 @@ def related_models(pairs: list[dict[str, Any]]) -> dict[str, set[str]]:
                 out[m] = set().union(*(same(x) for x in parents if up[x] & mine))
     return out
 
+
 def excluded_controls(pairs: list[dict[str, Any]], reference: str, suspect: str) -> set[str]:
     """Models that must not control for (reference, suspect): the two models and every model
     of either one's documented lineage (:func:`related_models`)."""
@@ -136,9 +137,8 @@ def one_per_lineage(models: list[str], related: dict[str, set[str]]) -> list[str
     each other are not independent draws, and a panel of two lineages standardises a suspect
     of a third against the spread between two clusters (docs/corpora.md, variant 4)."""
     kept: list[str] = []
-    for m in models:
-        mine = related.get(m, {m})
-        if not any(k in mine or m in related.get(k, {k}) for k in kept):
+    for m in models:  # related is symmetric (models sharing a documented ancestor)
+        if not related.get(m, {m}) & set(kept):
             kept.append(m)
     return kept
 
@@ -147,19 +147,18 @@ def lineage_groups(models: list[str], related: dict[str, set[str]]) -> list[int]
     """A group number per model: models connected by documented relations (within
     ``models``) share one, so that a panel can count each lineage once (docs/corpora.md,
     variant 5)."""
-    inside = set(models)
+    inside, groups = set(models), 0
     number: dict[str, int] = {}
     for m in models:
         if m in number:
             continue
         group, todo = {m}, [m]
-        while todo:
-            x = todo.pop()
-            for k in inside - group:
-                if k in related.get(x, ()) or x in related.get(k, ()):
-                    group.add(k)
-                    todo.append(k)
-        number.update(dict.fromkeys(group, len(set(number.values()))))
+        while todo:  # related is symmetric, so following it from each member finds the group
+            new = (related.get(todo.pop(), set()) & inside) - group
+            group |= new
+            todo += new
+        number.update(dict.fromkeys(group, groups))
+        groups += 1
     return [number[m] for m in models]
 
 
