@@ -91,9 +91,10 @@ NULL_LEVELS = (0.05, 0.1, 0.2, 0.5)
 
 
 def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict[str, Any]:
-    """Rank p-values of every ordered model pair with no documented relation (relatives of
-    both removed from the panel, as for a labelled pair), against the bound an exchangeable
-    test obeys: ``P(p <= t) <= mean over pairs of floor(t (K+1)) / (K+1)``."""
+    """The variant's p-values of every ordered model pair with no documented relation
+    (relatives of both removed from the panel, as for a labelled pair), against the bound a
+    valid test obeys: for a rank p ``P(p <= t) <= mean over pairs of floor(t (K+1)) / (K+1)``
+    (K = controls, or lineages with ``+w``), for the predictive-t p ``t``."""
     opts = options(variant)
     decision, lineage = opts.pop("decision"), opts.pop("per_lineage")
     weighted = opts.pop("lineage_weighted")
