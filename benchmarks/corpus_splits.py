@@ -1,12 +1,13 @@
 """The lineage statistic under the stress splits of docs/corpora.md ("Development protocol"),
 on every corpus with labelled pairs: prompt subsets of 80 and 200 (3 seeds each) and all
 prompts; control panels with known relatives removed (the default) and with same-lineage
-siblings kept.  On all prompts, a null check: the rank p-values of every model pair with no
-documented relation, against the bound an exchangeable test obeys.  Each panel's inner
+siblings kept.  On all prompts, a null check (``fingerprint.calibration.null_check``): the
+p-values of every model pair with no documented relation, against the bound a valid test
+obeys, on every such pair and on those with a wide panel (where ``compare`` decides by it).  Each panel's inner
 products are computed once and every variant is scored on them, so variants are compared on
 identical data.
 
-    python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean,rank,mean+exch] [--out DIR]
+    python benchmarks/corpus_splits.py CORPORA_DIR [--variants mean+t,mean] [--out DIR]
 
 ``CORPORA_DIR`` holds ``alpaca_eval/``, ``just_eval/``, ``zeroeval_gsm8k/`` and
 ``self_instruct_252/`` as shipped.  Prints one row per corpus, split and variant, and each
@@ -30,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import numpy as np  # noqa: E402
 
-from fingerprint.analysis import score_in_panel  # noqa: E402
-from fingerprint.calibration import (panel_controls, prepare_panel,  # noqa: E402
-                                     read_labelled, related_models, score_pairs)
+from fingerprint.analysis import WIDE_PANEL  # noqa: E402
+from fingerprint.calibration import (null_pvalues, prepare_panel,  # noqa: E402
+                                     read_labelled, related_by_facts, related_models,
+                                     score_pairs)
 from fingerprint.corpus import load_corpus  # noqa: E402
 from power import without_locations  # noqa: E402
 
@@ -69,13 +70,14 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
             panel = prepare_panel(data, seed=seed, max_prompts=n)
             if n is None:
                 for variant in variants:
-                    nulls.append({"corpus": name, "split": split, "variant": variant,
-                                  **null_check(panel, labelled, variant)})
+                    nulls += [{"corpus": name, "split": split, "variant": variant, **row}
+                              for row in null_rows(panel, labelled, variant)]
             for keep in (False, True):
                 if keep and n is not None:
                     continue  # siblings kept: on all prompts only
                 for variant in variants:
-                    res = score_pairs(panel, labelled, keep_siblings=keep, **options(variant))
+                    res = score_pairs(panel, labelled, keep_siblings=keep,
+                                      **rule(variant, panel, labelled, keep))
                     rows.append({"corpus": name, "split": split + (", siblings kept" if keep else ""),
                                  "prompts": res["n_prompts"], "variant": variant,
                                  "counts": res["counts"],
@@ -86,55 +88,40 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
     return rows
 
 
-#: the levels at which the null check compares P(p <= t) with an exact test's bound
-NULL_LEVELS = (0.05, 0.1, 0.2, 0.5)
-
-
-def null_check(panel: Any, labelled: list[dict[str, Any]], variant: str) -> dict[str, Any]:
-    """The variant's p-values of every ordered model pair with no documented relation
-    (relatives of both removed from the panel, as for a labelled pair), against the bound a
-    valid test obeys: for a rank p ``P(p <= t) <= mean over pairs of floor(t (K+1)) / (K+1)``
-    (K = controls, or lineages with ``+w``), for the predictive-t p ``t``."""
-    opts = options(variant)
-    decision, lineage = opts.pop("decision"), opts.pop("per_lineage")
-    weighted = opts.pop("lineage_weighted")
-    related = related_models(labelled)
-    index = {m: i for i, m in enumerate(panel.models)}
-    ps, ks = [], []
-    for a in panel.models:
-        for b in panel.models:
-            if a == b or b in related.get(a, {a}) or a in related.get(b, {b}):
-                continue
-            names, groups = panel_controls(panel.models, related, a, b, per_lineage=lineage,
-                                           lineage_weighted=weighted)
-            ctrl = [index[m] for m in names]
-            if len(set(groups or names)) < 2:
-                continue
-            res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b], ctrl,
-                                 lineages=groups, per_prompt=False, **opts)
-            ps.append(res.p_predictive if decision == "t" else res.p_value)
-            ks.append(len(ctrl) if groups is None else len(set(groups)))
-    p, k = np.array(ps), np.array(ks)
-
-    def bound(t: float) -> float:  # rank p: floor(t (K+1))/(K+1); a continuous p: t
-        return t if decision == "t" else float(np.mean(np.floor(t * (k + 1)) / (k + 1)))
-    return {"pairs": len(ps), "controls_median": float(np.median(k)) if ks else None,
-            "levels": {str(t): {"observed": float(np.mean(p <= t + 1e-12)),
-                                "exact_bound": bound(t)}
-                       for t in NULL_LEVELS} if ps else {}}
+def null_rows(panel: Any, labelled: list[dict[str, Any]], variant: str) -> list[dict[str, Any]]:
+    """The variant's null check (fingerprint.calibration.null_pvalues) on every undocumented pair,
+    and on the pairs with a wide panel only (WIDE_PANEL controls: where compare decides by it)."""
+    pairs = null_pvalues(panel, labelled, **rule(variant, panel, labelled))
+    return [{"panels": "all", **pairs.check().to_json()},
+            {"panels": f"{WIDE_PANEL}+ controls", **pairs.check(WIDE_PANEL).to_json()}]
 
 
 def options(variant: str) -> dict[str, Any]:
     """``score_pairs`` options of a variant name: a similarity pooling (``mean``, ``rank``),
     then ``+exch`` (the exchangeable baseline), ``+t`` (the predictive-t decision) and/or
-    ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage)."""
+    ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage),
+    and ``+reg`` (relatives from the lineage registry too, see :func:`rule`)."""
     pooling, *extras = variant.split("+")
-    unknown = set(extras) - {"exch", "t", "lin", "w"}
+    unknown = set(extras) - {"exch", "t", "lin", "w", "reg"}
     if unknown:
         raise SystemExit(f"unknown variant part(s) {sorted(unknown)} in {variant!r}")
     return {"similarity_pooling": pooling, "exchangeable": "exch" in extras,
             "decision": "t" if "t" in extras else "rank", "per_lineage": "lin" in extras,
-            "lineage_weighted": "w" in extras}
+            "lineage_weighted": "w" in extras, "registry": "reg" in extras}
+
+
+def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
+         keep_siblings: bool = False) -> dict[str, Any]:
+    """The scoring options of a variant on ``panel``: with ``+reg`` the relatives (excluded,
+    and grouped by ``+w``) are those the lineage registry knows as well as the documented ones,
+    as ``compare`` would see them given the documented relations in a case file."""
+    opts = options(variant)
+    if opts.pop("registry"):
+        documented = related_models([q for q in labelled
+                                     if not (keep_siblings and q["label"] == "shared_lineage")])
+        known = related_by_facts(panel.models)
+        opts["related"] = {m: documented.get(m, {m}) | known[m] for m in panel.models}
+    return opts
 
 
 def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
@@ -172,10 +159,12 @@ def format_rows(rows: list[dict[str, Any]], variants: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpora", type=Path, help="folder holding the shared corpora")
-    ap.add_argument("--variants", default="mean,rank,mean+exch",
+    ap.add_argument("--variants", default="mean+t,mean",
                     help="variants to score: a similarity pooling (mean, rank), with +exch for "
-                         "the exchangeable baseline, +t for the predictive-t decision, +lin for one "
-                         "control per lineage, +w for controls weighted by lineage")
+                         "the exchangeable baseline, +t for the predictive-t decision (mean+t is "
+                         "the shipped rule, mean the rank rule before 0.3.0), +lin for one "
+                         "control per lineage, +w for controls weighted by lineage, +reg for "
+                         "relatives from the lineage registry too")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)
@@ -185,10 +174,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = run(args.corpora, variants, [c for c in args.only.split(",") if c], nulls)
     print(format_rows(rows, variants))
     for nc in nulls:
-        levels = "  ".join(f"p<={t}: {v['observed']:.3f} (exact ≤ {v['exact_bound']:.3f})"
-                           for t, v in nc["levels"].items())
-        print(f"null {nc['corpus']} {nc['variant']}: {nc['pairs']} pairs, "
-              f"median {nc['controls_median']} controls  {levels}")
+        levels = "  ".join(f"p<={t}: {v['observed']:.3f} (exact ≤ {v['exact_bound']:.3f} "
+                           f"+ {v['tolerance']:.3f})" for t, v in nc["levels"].items())
+        verdict = ("no pairs" if nc["failures"] is None else
+                   f"below uniform at {', '.join(nc['failures'])}" if nc["failures"] else "passes")
+        print(f"null {nc['corpus']} {nc['variant']} ({nc['panels']}): {nc['pairs']} pairs, "
+              f"median {nc['controls_median']} controls  {levels}  {verdict}")
     args.out.mkdir(parents=True, exist_ok=True)
     words = without_locations(sys.argv[2:] if argv is None else list(argv)[1:])
     result = {"command": "python benchmarks/corpus_splits.py CORPORA " + " ".join(words),

@@ -1,3 +1,3 @@
 """The version of fingerprint (bumped with every release that changes behaviour)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

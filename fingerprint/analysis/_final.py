@@ -128,7 +128,7 @@ def final_verdict(test: TestVerdict, calibrated: Calibrated, *, has_controls: bo
     lineage = test.test == LINEAGE_TEST
     if rejects:
         why = (f"the test rejects but the likelihood ratio's conservative bound is below {floor:g}")
-        found = ("The lineage rank test placed the suspect above the controls"
+        found = ("The lineage test placed the suspect above the controls"
                  if lineage else "The relative test found the suspect closer to the reference "
                  "than every control and closer to it than to any control")
         summary = (f"Compared {what}. {found} (p = {p_test} < {alpha}), but the likelihood "
@@ -140,7 +140,7 @@ def final_verdict(test: TestVerdict, calibrated: Calibrated, *, has_controls: bo
                "does not reject")
         summary = (f"Compared {what}. The likelihood ratio is {_fmt_lr(lr)} (conservatively "
                    f"{_fmt_lr(lower)}), but "
-                   + ("the lineage rank test did not place the suspect significantly above the "
+                   + ("the lineage test did not place the suspect significantly above the "
                       "controls" if lineage else "the relative test did not find the suspect "
                       "significantly closer to the reference than the controls")
                    + f" (p = {p_test}). The two disagree, so no verdict is given; collect {more}.")

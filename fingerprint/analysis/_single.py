@@ -22,10 +22,11 @@ from ._results import (Analysis, AnalysisResult, Comparison, DistillationTest, E
 from ._verdict import (LINEAGE_TEST, TestSummary, decide, describe_comparison,
                        finish_test_verdict, fmt_p)
 
-# A one-answer run with at least this many controls is decided by the lineage rank test (and
+# A one-answer run with at least this many controls is decided by the lineage test (and
 # calibrated apart, on the lineage score): the smallest panel on which that score was
 # measured to separate the public pairs (held-out AUC 0.86 with 20 controls, 0.76 with 5;
-# docs/calibration.md).
+# docs/calibration.md).  It is also where the test's p-value passes the null check on real
+# panels; on smaller panels it does not (docs/corpora.md).
 WIDE_PANEL = 20
 
 NOTE = ("One answer per prompt per model: within-model variation cannot be estimated, so there "
@@ -110,7 +111,7 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
         observed=wk.statistic, null=tuple(sign_flip_null(D[:, j_weak], rng).tolist()),
         null_method=f"random sign flips (t with {wk.df} df in the test)")
     rank = _lineage_evidence(pdata, full, K, rng)
-    lineage_z, lineage_p = (rank.score, rank.p_value) if rank is not None else (None, None)
+    lineage_z, lineage_p = (rank.score, rank.p_predictive) if rank is not None else (None, None)
     evidence = Evidence(
         n_probes=len(full), n_controls=K, single_sample=1, samples_per_probe=1.0,
         distill_p=summary.p_distill, distill_z=z_of(panel.p_value) if panel else None,
@@ -124,15 +125,15 @@ def analyze_single(pdata: Sequence[ProbeData], names: list[str], *, alpha: float
     verdict = decide(summary, alpha)
     lineage = None
     if K >= WIDE_PANEL and lineage_z is not None:
-        verdict = decide_lineage(summary, lineage_z, lineage_p, alpha)
         ctrl_names = tuple(names[2:])
+        at_or_above = tuple(n for n, v in sorted(zip(ctrl_names, rank.control_scores),
+                                                 key=lambda nv: -nv[1]) if v >= lineage_z)
+        verdict = decide_lineage(summary, lineage_z, lineage_p, len(at_or_above), alpha)
         lineage = LineageTest(
             statistic=lineage_z, p_value=lineage_p, decides=True,
-            method="rank of the suspect's lineage score among the controls' (exact under "
-                   "exchangeability; " + METHOD + ")",
+            method=PREDICTIVE_METHOD + "; " + METHOD,
             control_names=ctrl_names, control_scores=tuple(rank.control_scores),
-            at_or_above=tuple(n for n, v in sorted(zip(ctrl_names, rank.control_scores),
-                                                   key=lambda nv: -nv[1]) if v >= lineage_z))
+            at_or_above=at_or_above)
     tests = TestResults(
         distillation=DistillationTest(
             statistic=panel.statistic if panel else None, p_value=panel.p_value if panel else None,
@@ -170,27 +171,36 @@ def _lineage_evidence(pdata: Sequence[ProbeData], full: list[int], K: int,
     return lineage_score(answers[0], answers[1], answers[2:], seed=int(rng.integers(2**31 - 1)))
 
 
-def decide_lineage(s: TestSummary, z: float, p: float, alpha: float) -> TestVerdict:
+PREDICTIVE_METHOD = ("the suspect's lineage score against the controls' as one more draw from "
+                     "their distribution: P(T_{K-1} >= z / sqrt(1 + 1/K)), a prediction-interval "
+                     "test")
+
+
+def decide_lineage(s: TestSummary, z: float, p: float, above: int, alpha: float) -> TestVerdict:
     """The test-based verdict of a one-answer run with a wide control panel.
 
     Requiring the suspect to be closer to the reference than *every one* of dozens of
     controls (the relative test) almost never rejects: some control always lands close by
-    chance.  With a wide panel the test is instead the rank of the suspect's lineage score
-    among the controls' (:mod:`._lineage`): exact when the suspect is just another
-    independent model, exchangeable with the controls; its smallest p-value is 1/(K+1)."""
+    chance.  With a wide panel the test is instead how far the suspect's lineage score
+    (:mod:`._lineage`) sits above the controls', each scored exactly as the suspect: the
+    p-value of one more draw from the controls' distribution (``p_predictive``).  The rank
+    among the controls (``above`` of them at or above the suspect) is shown too; as a
+    p-value it fell below uniform in the null check on real panels, and its resolution is
+    1/(K+1) (docs/corpora.md)."""
     k = s.n_controls
-    above = max(0, round(p * (k + 1)) - 1)  # controls scoring at or above the suspect
     what = describe_comparison(s)
     reasons = ["one answer per prompt per model: within-model variation is not estimable, so "
                "there is no equality test",
                f"lineage score over {s.n_probes} prompts: z = {z:.2f} against the spread of {k} "
-               f"controls; {above} of them at or above the suspect, rank p = {fmt_p(p)}"]
+               f"controls, p = {fmt_p(p)} (prediction-interval test); {above} of the controls "
+               f"at or above the suspect"]
     lead = (f"Compared {what} with one answer per prompt. On the lineage score (how much more the "
             f"suspect's answers follow the reference's than the controls' do)")
     if p < alpha:
         label = "distilled"
-        summary = (f"{lead} the suspect ranks above {k - above} of the {k} controls (p = "
-                   f"{fmt_p(p)}), as expected after training on the reference's outputs. A "
+        summary = (f"{lead} the suspect stands out from the {k} controls (p = {fmt_p(p)}; it "
+                   f"ranks above {k - above} of them), as expected after training on the "
+                   f"reference's outputs. A "
                    f"same-model relation cannot be told apart without repeated samples.")
     else:
         label = "independent"

@@ -107,7 +107,7 @@ def finish_test_verdict(out: dict[str, Any], s: TestSummary, alpha: float) -> Te
                        single_sample=s.single_sample, test=out.get("test"))
 
 
-LINEAGE_TEST = "lineage rank"
+LINEAGE_TEST = "lineage"
 
 
 def describe_comparison(s: TestSummary) -> str:

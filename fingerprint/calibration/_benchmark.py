@@ -12,9 +12,11 @@ function ``lineage_score`` ends with.
 Verdicts use the project's labels.  With one answer per prompt the equality test that
 separates ``same_model`` from ``distilled`` cannot be run (it needs several samples per
 prompt), so a significant closeness is reported as ``distilled`` — which includes "the
-same model" — and a non-significant one as ``independent``; with fewer than
-``1/ALPHA − 1`` controls the rank test cannot reach the level and the verdict is
-``inconclusive``.
+same model" — and a non-significant one as ``independent``.  The test is ``compare``'s for a
+wide panel: the predictive p-value of the lineage score (``p_predictive``), decided only with
+at least ``WIDE_PANEL`` controls, the panels on which its null check holds; with fewer the
+verdict is ``inconclusive`` (docs/corpora.md).  Pairs are ranked by that p-value's normal
+quantile, so pairs with different panel sizes share one scale.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import scipy.sparse as sp
 from scipy.stats import norm
 
 from ..analysis import LINEAGE_METHOD as METHOD
-from ..analysis import panel_similarities, score_in_panel, term_counts
+from ..analysis import WIDE_PANEL, panel_similarities, score_in_panel, term_counts
 from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
 from ._pairs import excluded_by, lineage_groups, one_per_lineage, read_pairs, related_models
@@ -42,19 +44,21 @@ LABELS = ("teacher_student", "independent", "same_model", "shared_lineage")
 ALPHA = 0.05  # verdict level and the false-positive budget of the TPR summary
 VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model from distilled, "
                 "so 'distilled' means 'significantly closer to the reference than the controls' "
-                f"(rank p ≤ {ALPHA}) and includes the same model; 'independent' means not "
-                "significant; 'inconclusive' means too few controls for the rank test to reach "
-                "the level")
+                f"(predictive p ≤ {ALPHA}, with at least {WIDE_PANEL} controls) and includes the "
+                "same model; 'independent' means not significant; 'inconclusive' means fewer "
+                f"than {WIDE_PANEL} controls, where the test's null check fails")
 
 
-#: how a pair is decided and ranked: ``"rank"`` (the suspect's rank among the controls,
-#: shipped) or ``"t"`` (the predictive-t p-value, a variant under study, docs/corpora.md)
-DECISIONS = ("rank", "t")
+#: how a pair is decided and ranked: ``"t"`` (the predictive-t p-value, shipped) or
+#: ``"rank"`` (the suspect's rank among the controls, shipped before; docs/corpora.md)
+DECISIONS = ("t", "rank")
 
 
-def verdict(p_value: float, n_controls: int, alpha: float = ALPHA) -> str:
-    """The single-sample verdict: distilled, independent or inconclusive (see VERDICT_NOTE)."""
-    if 1.0 / (n_controls + 1) > alpha:
+def verdict(p_value: float, n_controls: int, alpha: float = ALPHA, *,
+            min_controls: int = WIDE_PANEL) -> str:
+    """The single-sample verdict: distilled, independent or inconclusive (see VERDICT_NOTE).
+    A rank p-value also needs ``1/(K+1) <= alpha`` to reach the level."""
+    if n_controls < min_controls:
         return "inconclusive"
     return "distilled" if p_value <= alpha else "independent"
 
@@ -66,10 +70,9 @@ def _decided(res: Any, decision: str,
     lineage ``groups`` the rank test's resolution is set by the number of lineages."""
     if decision == "t":
         p = res.p_predictive
-        return (float(norm.isf(max(p, 1e-300))), p,
-                "distilled" if p <= ALPHA else "independent")
+        return float(norm.isf(max(p, 1e-300))), p, verdict(p, res.n_controls)
     k = res.n_controls if groups is None else len(set(groups))
-    return res.score, res.p_value, verdict(res.p_value, k)
+    return res.score, res.p_value, verdict(res.p_value, k, min_controls=round(1 / ALPHA) - 1)
 
 
 class _Counts:
@@ -162,11 +165,13 @@ def panel_controls(models: list[str], related: dict[str, set[str]], reference: s
 
 def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
                 similarity_pooling: str = "mean", exchangeable: bool = False,
-                decision: str = "rank", per_lineage: bool = False,
-                lineage_weighted: bool = False) -> dict[str, Any]:
+                decision: str = "t", per_lineage: bool = False,
+                lineage_weighted: bool = False,
+                related: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Every labelled pair scored within ``panel``, with the summary figures.
     ``per_lineage`` keeps one control per documented lineage (:func:`one_per_lineage`);
-    ``lineage_weighted`` keeps them all, weighted so each lineage counts once."""
+    ``lineage_weighted`` keeps them all, weighted so each lineage counts once.  Relatives come
+    from ``labelled`` unless a ``related`` map is given (e.g. :func:`related_by_facts`)."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}")
     data, models = panel.data, panel.models
@@ -174,8 +179,9 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
         data.check_models([q["reference"], q["suspect"]])
     index = {m: i for i, m in enumerate(models)}
     rows = []
-    related = related_models([q for q in labelled
-                              if not (keep_siblings and q["label"] == "shared_lineage")])
+    if related is None:
+        related = related_models([q for q in labelled
+                                  if not (keep_siblings and q["label"] == "shared_lineage")])
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
         names, groups = panel_controls(models, related, ref, sus, per_lineage=per_lineage,

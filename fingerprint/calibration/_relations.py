@@ -166,6 +166,16 @@ def shared_between(a: ModelLineage, b: ModelLineage,
     return tuple(out)
 
 
+def related_by_facts(models: Sequence[str], facts: dict[str, Any] | None = None
+                     ) -> dict[str, set[str]]:
+    """The :func:`related_models` map of ``models`` from the lineage facts (registry and case
+    file) instead of labelled pairs: two models are relatives when they share a developer, a
+    base-weight family, a data source or a case-file statement."""
+    lineages = {m: lineage_of(m, facts) for m in models}
+    return {a: {b for b in models if b == a or shared_between(lineages[a], lineages[b], facts)}
+            for a in models}
+
+
 def relation(reference: str, suspect: str, controls: Sequence[str],
              facts: dict[str, Any] | None = None) -> LineageRelation:
     ref, sus = lineage_of(reference, facts), lineage_of(suspect, facts)

@@ -56,7 +56,7 @@ def relatives_in_panel(report: Report) -> dict[str, str]:
 
 
 def rank_line(report: Report) -> str:
-    """The lineage rank test in words: where the suspect sits among the named controls."""
+    """The lineage test in words: where the suspect sits among the named controls."""
     lt = report.analysis.tests.distillation_lineage
     if lt is None or not lt.control_scores or lt.at_or_above is None:
         return ""

@@ -227,7 +227,7 @@ def _draw_lineage_rank(fig: Any, report: Report) -> None:
                marker="o", label=f"controls ({len(scores)})")
     obs = float(rank.statistic)
     ax.axvline(obs, color="#C0392B", linewidth=2.2,
-               label=f"suspect = {obs:.3g}, rank p = {format_p(rank.p_value)}")
+               label=f"suspect = {obs:.3g}, p = {format_p(rank.p_value)}")
     # Named: every control at or above the suspect (at most 8) and the one just below.
     above = [j for j, i in enumerate(order) if scores[i] >= obs][-8:]
     below = [j for j, i in enumerate(order) if scores[i] < obs][-1:]

@@ -79,7 +79,7 @@ def _model_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def deciding_test(tests: TestResults) -> LineageTest | DistillationTest:
-    """The distillation test the verdict used: the lineage rank test for one-answer runs with
+    """The distillation test the verdict used: the lineage test for one-answer runs with
     a wide panel, else the relative test."""
     return tests.distillation_lineage or tests.distillation
 
@@ -101,7 +101,7 @@ def _summary(report: Report) -> dict[str, Any]:
     clustered = getattr(dist, "p_value_clustered", None)
     cauchy = getattr(dist, "cauchy_p_value", None)
     if controls and p_dist is not None:
-        test_name = "lineage rank test" if dist is report.analysis.tests.distillation_lineage \
+        test_name = "lineage test" if dist is report.analysis.tests.distillation_lineage \
             else "relative test"
         p_text = (f"{test_name}: p = {fmt_p(clustered if clustered is not None else p_dist)} "
                   f"against the panel of {len(controls)} control model"
@@ -158,7 +158,7 @@ def _families(report: Report) -> tuple[list[dict[str, Any]], str]:
     if lineage is not None and lineage.decides:
         text += (" Secondary: these effects come from the relative test against the weakest "
                  "control, which did not decide this run; the verdict rests on the lineage "
-                 "rank test (summary and the rank plot).")
+                 "test (summary and the rank plot).")
     return rows, text
 
 

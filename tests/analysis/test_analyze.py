@@ -399,9 +399,11 @@ def test_a_control_related_to_the_suspect_makes_the_verdict_inconclusive():
 
 
 def test_a_wide_one_answer_panel_shows_where_the_suspect_ranks():
-    """The deciding rank test carries every control's score, computed as the suspect's; the
-    named controls at or above the suspect reproduce its rank p-value exactly."""
+    """The deciding lineage test carries every control's score, computed as the suspect's;
+    the named controls at or above the suspect are exactly those scoring as high, and its
+    p-value is the predictive p of the score against that many controls."""
     from fingerprint.analysis import WIDE_PANEL
+    from fingerprint.analysis._lineage import predictive_p
 
     k = WIDE_PANEL + 2
     data = synthetic(4, suspect="student", n_probes=16, n=1, n_controls=k)
@@ -410,7 +412,8 @@ def test_a_wide_one_answer_panel_shows_where_the_suspect_ranks():
     assert lt["decides"] and len(lt["control_scores"]) == len(lt["control_names"]) == k
     above = [n for n, v in zip(lt["control_names"], lt["control_scores"]) if v >= lt["statistic"]]
     assert sorted(above) == sorted(lt["at_or_above"])
-    assert lt["p_value"] == pytest.approx((1 + len(above)) / (1 + k))
+    assert lt["p_value"] == pytest.approx(predictive_p(lt["statistic"], k), rel=1e-12)
+    assert out["evidence"]["lineage_p"] == lt["p_value"]
 
 
 def test_one_answer_runs_get_exhibits_too():

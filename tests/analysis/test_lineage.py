@@ -104,22 +104,26 @@ def test_combined_score_is_standardised_against_controls():
     assert res.p_value == pytest.approx(1 / 11) and res.method.startswith("lineage-v2")
 
 
-def test_rank_p_value_is_uniform_when_the_suspect_is_just_another_lab():
-    """The wide-panel verdict rejects on the rank p-value: with the suspect drawn exactly like
-    the controls, P(p <= a) must be about a (resolution 1/(K+1))."""
+def test_p_values_are_uniform_when_the_suspect_is_just_another_lab():
+    """With the suspect drawn exactly like the controls, P(p <= a) must be about a: for the
+    rank p-value (resolution 1/(K+1)) and for the predictive p the wide-panel verdict
+    rejects on."""
     from scipy import stats
 
     reps, k = 120, 19
-    ps = []
+    ps, pred = [], []
     for seed in range(reps):
         ref, _student, indep, controls = _panel(100 + seed, n_prompts=10, n_controls=k)
-        ps.append(lineage_score(ref, indep, controls, seed=seed).p_value)
-    ps = np.array(ps)
+        res = lineage_score(ref, indep, controls, seed=seed)
+        ps.append(res.p_value)
+        pred.append(res.p_predictive)
+    ps, pred = np.array(ps), np.array(pred)
     assert set(np.round(ps * (k + 1)).astype(int)) <= set(range(1, k + 2))
     for level in (0.1, 0.25, 0.5):  # exact levels of a rank p-value with K + 1 = 20
-        hits = int(np.sum(ps <= level + 1e-9))
         lo, hi = stats.binom.ppf([0.0005, 0.9995], reps, level)
-        assert lo <= hits <= hi, (level, hits)
+        for p in (ps, pred):
+            hits = int(np.sum(p <= level + 1e-9))
+            assert lo <= hits <= hi, (level, hits)
 
 
 def test_predictive_p_is_exact_for_gaussian_controls():

@@ -165,10 +165,13 @@ def test_benchmark_on_fastchat_layout_with_few_prompts(tmp_path):
 
 
 def test_verdict_labels():
+    from fingerprint.analysis import WIDE_PANEL
+
     assert verdict(0.01, 30) == "distilled"
     assert verdict(0.2, 30) == "independent"
-    assert verdict(0.05, 19) == "distilled"  # 1/(19+1) = α: the level is reachable
-    assert verdict(0.01, 10) == "inconclusive"
+    assert verdict(0.05, WIDE_PANEL) == "distilled"  # decided where compare decides by it
+    assert verdict(0.001, WIDE_PANEL - 1) == "inconclusive"
+    assert verdict(0.05, 19, min_controls=19) == "distilled"  # a rank p: 1/(19+1) = α
 
 
 def test_keep_siblings_and_merged_pair_files(tmp_path):
@@ -240,31 +243,37 @@ def test_exchangeable_baseline_measures_each_control_against_the_suspect_too():
     assert za(True) != pytest.approx(za(False))
 
 
-def test_predictive_t_decision_decides_small_panels():
-    """``decision="t"``: the pair's score is the normal quantile of its predictive p and
-    the verdict is that p at the level, so a 5-control panel is decided, not inconclusive."""
+def test_predictive_t_decision_decides_wide_panels_only():
+    """The default ``decision="t"``: the pair's score is the normal quantile of its
+    predictive p and the verdict is that p at the level, with at least WIDE_PANEL controls;
+    a 5-control panel is inconclusive, as under the rank decision."""
     from scipy.stats import norm
 
+    from fingerprint.analysis import WIDE_PANEL
     from fingerprint.calibration._benchmark import Panel, score_pairs
-
-    rng = np.random.default_rng(3)
-    m, p = 7, 12
-    prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
-    models = [f"m{i}" for i in range(m)]
 
     class _Data:
         def check_models(self, names):
             pass
         source, layout = "synthetic", "synthetic"
 
-    panel = Panel(_Data(), models, [str(j) for j in range(p)], prof, pair, 0, None)
+    rng = np.random.default_rng(3)
     labelled = [{"reference": "m0", "suspect": "m1", "label": "independent"}]
-    rank = score_pairs(panel, labelled)["pairs"][0]
-    t = score_pairs(panel, labelled, decision="t")["pairs"][0]
-    assert rank["verdict"] == "inconclusive" and t["verdict"] in ("distilled", "independent")
-    assert t["p_value"] == t["p_predictive"] == rank["p_predictive"]
-    assert t["score"] == pytest.approx(norm.isf(t["p_predictive"]))
-    assert (t["verdict"] == "distilled") == (t["p_value"] <= 0.05)
+    for m, decided in ((7, False), (WIDE_PANEL + 2, True)):
+        p = 12
+        prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
+        panel = Panel(_Data(), [f"m{i}" for i in range(m)], [str(j) for j in range(p)], prof,
+                      pair, 0, None)
+        t = score_pairs(panel, labelled)["pairs"][0]
+        rank = score_pairs(panel, labelled, decision="rank")["pairs"][0]
+        assert t["p_value"] == t["p_predictive"] == rank["p_predictive"]
+        assert rank["p_value"] == rank["p_rank"]
+        assert t["score"] == pytest.approx(norm.isf(t["p_predictive"]))
+        if decided:
+            assert (t["verdict"] == "distilled") == (t["p_value"] <= 0.05)
+            assert t["verdict"] in ("distilled", "independent")
+        else:
+            assert t["verdict"] == rank["verdict"] == "inconclusive"
     with pytest.raises(ValueError):
         score_pairs(panel, labelled, decision="normal")
 

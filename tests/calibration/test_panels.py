@@ -115,15 +115,15 @@ def _summary(k: int):
                        effect=None, effect_ci=(None, None), closeness=None, weakest_control="C1")
 
 
-def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so():
+def test_a_wide_panel_is_decided_by_the_lineage_test_and_the_final_label_says_so():
     from fingerprint.analysis import final_verdict
     from fingerprint.analysis._single import decide_lineage
 
     k = 60
-    top = decide_lineage(_summary(k), z=3.1, p=1 / (k + 1), alpha=0.05)
-    assert top.label == "distilled" and top.p_value == pytest.approx(1 / 61)
-    assert "ranks above 60 of the 60 controls" in top.summary
-    mid = decide_lineage(_summary(k), z=1.2, p=9 / (k + 1), alpha=0.05)
+    top = decide_lineage(_summary(k), z=3.1, p=0.002, above=0, alpha=0.05)
+    assert top.label == "distilled" and top.p_value == pytest.approx(0.002)
+    assert "ranks above 60 of them" in top.summary and "60 controls" in top.summary
+    mid = decide_lineage(_summary(k), z=1.2, p=0.12, above=8, alpha=0.05)
     assert mid.label == "independent" and "8 of the 60 score as high or higher" in mid.summary
     from fakes.verdicts import calibrated
 
@@ -132,5 +132,5 @@ def test_a_wide_panel_is_decided_by_the_lineage_rank_and_the_final_label_says_so
     assert agree.label == "distilled"
     torn = final_verdict(mid, cal, has_controls=True)
     assert torn.label == "inconclusive"
-    assert "lineage rank test did not place the suspect" in torn.summary
+    assert "lineage test did not place the suspect" in torn.summary
     assert "more controls" in torn.more_data_needed
