@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from fingerprint.calibration import write_reliability  # noqa: E402
 from fingerprint.errors import CalibrationError  # noqa: E402
 from fingerprint.calibration import DEFAULT_FEATURES, Case, build_calibration, format_metrics  # noqa: E402
+from fingerprint.calibration import segment_of  # noqa: E402
 from fingerprint.calibration import (CORPUS_CONTROLS, corpus_cases, read_pairs,  # noqa: E402
                                      stable_int, unrelated_organisms)
 from fingerprint.pipeline import live_evidence  # noqa: E402
@@ -117,6 +118,20 @@ def _dump(cases: list[Case]) -> list[dict]:
              "evidence": c.evidence, "info": c.info} for c in cases]
 
 
+def wide_test_summary(cases: list[Case], alpha: float = 0.05) -> str:
+    """How often the test that decides a wide one-answer panel (the lineage score's
+    predictive p, ``lineage_p``) rejects, by label: the final label needs it to agree with
+    the calibrated likelihood ratio."""
+    wide = [c for c in cases if segment_of(c.evidence) == "single_sample_wide"
+            and c.label in (0, 1) and c.evidence.get("lineage_p") is not None]
+    parts = []
+    for label, name in ((1, "distilled"), (0, "not distilled")):
+        mine = [c for c in wide if c.label == label]
+        hits = sum(c.evidence["lineage_p"] < alpha for c in mine)
+        parts.append(f"{hits} of {len(mine)} {name}")
+    return f"wide panels: the lineage test rejects at {alpha} on " + ", ".join(parts) + " cases"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", help="AlpacaEval corpus folder (results/<model>/model_outputs.json)")
@@ -178,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(cmap, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     write_reliability(cmap, args.plot)
     log(format_metrics(cmap))
+    log(wide_test_summary(cases))
     log(f"wrote {out} and {args.plot}")
     return 0
 

@@ -10,7 +10,7 @@ from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds
                      load_calibration, missing_features, posterior, select_segment)
 from ._benchmark import format_table as format_benchmark
 from ._benchmark import panel_controls, prepare_panel, read_labelled, run_benchmark, score_pairs
-from ._cases import CORPUS_CONTROLS, corpus_cases
+from ._cases import CORPUS_CONTROLS, corpus_cases, corpus_response_set
 from ._fit import Case, fit_logistic, fit_map
 from ._maps import build_calibration, build_map, format_metrics
 from ._null_check import NULL_LEVELS, NullCheck, NullPairs, dyadic_se, null_check, null_pvalues
@@ -28,7 +28,7 @@ from ._segments import DEFAULT_FEATURES, SEGMENT_TEXT, segment_of
 __all__ = [
     "CORPUS_CONTROLS", "Case", "NULL_LEVELS", "NullCheck", "NullPairs", "DEFAULT_CALIBRATION", "DEFAULT_FEATURES", "LABELS",
     "SEGMENT_TEXT", "apply_calibration", "brier_score", "build_calibration", "build_map",
-    "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "dyadic_se", "excluded_by", "excluded_controls",
+    "calibrated_log_odds", "calibrated_verdict", "choose_thresholds", "corpus_cases", "corpus_response_set", "dyadic_se", "excluded_by", "excluded_controls",
     "expected_calibration_error", "fit_logistic", "fit_map", "format_benchmark",
     "format_metrics", "label_for", "lineage_groups", "load_calibration", "missing_features",
     "null_check", "null_pvalues", "one_per_lineage", "panel_controls",

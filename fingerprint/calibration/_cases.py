@@ -3,12 +3,12 @@ corpus models, over random panels and prompt subsets."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..analysis import ResponseSet, analyze
-from ..corpus import load_corpus
+from ..corpus import Corpus, load_corpus
 from ..errors import CalibrationError
 from ..suite import Probe
 from ._fit import Case
@@ -17,6 +17,19 @@ from ._pairs import excluded_by, pair_id, related_models, stable_int
 CORPUS_PROMPTS = (100, 200, 400, 800)
 CORPUS_REPLICATES = 8
 CORPUS_CONTROLS = 5
+
+
+def corpus_response_set(data: Corpus, reference: str, suspect: str, controls: Sequence[str],
+                        prompt_ids: Sequence[str]) -> ResponseSet:
+    """Corpus models' answers to ``prompt_ids`` as ``compare`` would have collected them from
+    replayed models: one answer per prompt, each prompt a probe of family ``corpus``."""
+    ids = list(prompt_ids)
+    probes = tuple(Probe(id=pid, family="corpus", version=1, rationale="corpus prompt",
+                         messages=({"role": "user", "content": data.prompts.get(pid, "")},))
+                   for pid in ids)
+    one = lambda m: {pid: [t] for pid, t in zip(ids, data.texts(m, ids))}  # noqa: E731
+    return ResponseSet(probes=probes, reference=one(reference), suspect=one(suspect),
+                       controls=tuple(one(c) for c in controls), control_names=tuple(controls))
 
 
 def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
@@ -48,12 +61,7 @@ def corpus_cases(corpus: str, pairs: list[dict[str, Any]], *, seed: int,
             shared = data.shared_prompts([ref, sus, *controls])
             size = min(prompt_counts[r % len(prompt_counts)], len(shared))
             ids = sorted(rng.choice(shared, size=size, replace=False).tolist())
-            probes = tuple(Probe(id=pid, family="corpus", version=1, rationale="corpus prompt",
-                                 messages=({"role": "user", "content": data.prompts.get(pid, "")},))
-                           for pid in ids)
-            one = lambda m: {pid: [t] for pid, t in zip(ids, data.texts(m, ids))}  # noqa: E731
-            rs = ResponseSet(probes=probes, reference=one(ref), suspect=one(sus),
-                             controls=tuple(one(c) for c in controls), control_names=tuple(controls))
+            rs = corpus_response_set(data, ref, sus, controls, ids)
             evidence = analyze(rs, seed=seed + r).result.evidence.as_dict()
             cases.append(Case(pair=pair_id(pair), label=pair["y"], evidence=evidence,
                               source=pair.get("source", source), kind=pair["kind"],
