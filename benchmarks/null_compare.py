@@ -38,8 +38,9 @@ from power import without_locations  # noqa: E402
 
 
 def null_pairs(corpus: str, corpora_dir: Path, *, controls: int | None, pairs: int | None,
-               max_prompts: int | None, seed: int) -> list[dict[str, Any]]:
-    """One row per undocumented pair: its panel size and the deciding test's p-value."""
+               max_prompts: int | None, seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per undocumented pair (its panel size and the deciding test's p-value), and
+    the corpus's models."""
     path, pair_files = CORPORA[corpus]
     labelled = read_labelled([str(corpora_dir / corpus / f) for f in pair_files])
     related = related_models(labelled)
@@ -68,7 +69,7 @@ def null_pairs(corpus: str, corpora_dir: Path, *, controls: int | None, pairs: i
                      "test": "lineage" if len(pool) >= WIDE_PANEL else "relative"})
         if n % 25 == 0:
             print(f"{corpus}: {n}/{len(todo)} pairs", file=sys.stderr, flush=True)
-    return rows
+    return rows, data.models
 
 
 def check(rows: list[dict[str, Any]], models: list[str]) -> dict[str, Any]:
@@ -100,9 +101,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     result: dict[str, Any] = {"corpora": {}}
     for corpus in [c for c in args.only.split(",") if c]:
         t0 = time.perf_counter()
-        rows = null_pairs(corpus, args.corpora, controls=args.controls, pairs=args.pairs,
-                          max_prompts=args.max_prompts, seed=args.seed)
-        models = load_corpus(str(args.corpora / CORPORA[corpus][0])).models
+        rows, models = null_pairs(corpus, args.corpora, controls=args.controls,
+                                  pairs=args.pairs, max_prompts=args.max_prompts, seed=args.seed)
         checked = check(rows, models)
         result["corpora"][corpus] = {"checks": checked, "pairs": rows,
                                      "runtime_s": round(time.perf_counter() - t0, 1)}

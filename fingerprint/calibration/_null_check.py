@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ..analysis import score_in_panel
-from ._benchmark import DECISIONS, MIN_CONTROLS, Panel, panel_controls
+from ._benchmark import DECISIONS, MIN_CONTROLS, Panel, _decided, panel_controls
 from ._pairs import related_models
 
 #: the levels t at which P(p <= t) is compared with the exact bound
@@ -121,18 +121,17 @@ def null_pvalues(panel: Panel, labelled: list[dict[str, Any]], *, decision: str 
                  similarity_pooling: str = "mean", exchangeable: bool = False,
                  related: dict[str, set[str]] | None = None) -> NullPairs:
     """The decision rule's p-values (as :func:`score_pairs` takes it) of every ordered pair of
-    ``panel`` with no relation documented in ``labelled`` (nor in ``related``, if given, which
-    then also decides the panels as in :func:`score_pairs`)."""
+    ``panel`` with no relation documented in ``labelled`` (or in ``related``, if given, which
+    then also decides the panels, as in :func:`score_pairs`)."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}")
-    documented = related_models(labelled)
-    related = documented if related is None else related
+    related = related_models(labelled) if related is None else related
     index = {m: i for i, m in enumerate(panel.models)}
     rows: list[tuple[float, int, int, int, int]] = []
     skipped = 0
     for a in panel.models:
         for b in panel.models:
-            if a == b or b in related.get(a, ()) or b in documented.get(a, ()):
+            if a == b or b in related.get(a, ()):
                 continue
             names, groups = panel_controls(panel.models, related, a, b, per_lineage=per_lineage,
                                            lineage_weighted=lineage_weighted)
@@ -142,9 +141,8 @@ def null_pvalues(panel: Panel, labelled: list[dict[str, Any]], *, decision: str 
             res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b],
                                  [index[m] for m in names], lineages=groups, per_prompt=False,
                                  similarity_pooling=similarity_pooling, exchangeable=exchangeable)
-            rows.append((res.p_predictive if decision == "t" else res.p_value, index[a],
-                         index[b], len(names) if groups is None else len(set(groups)),
-                         len(names)))
+            rows.append((_decided(res, decision, groups)[1], index[a], index[b],
+                         len(names) if groups is None else len(set(groups)), len(names)))
     p, ref, sus, units, ks = (np.asarray(c) for c in zip(*rows)) if rows else [np.zeros(0)] * 5
     return NullPairs(p.astype(float), ref.astype(int), sus.astype(int), units.astype(int),
                      ks.astype(int), rank=decision == "rank", skipped=skipped)
