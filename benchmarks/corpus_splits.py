@@ -17,10 +17,13 @@ variant's worst split; writes ``OUT/corpus_splits.json``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -54,6 +57,31 @@ FIGURES = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.0
            "auc_teacher_student_vs_shared_lineage")
 #: the acceptance figures a split is judged by (docs/corpora.md): worst = lowest of these
 JUDGED = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.05")
+STYLE_WORDS = 100  # variants 8 and 9: the corpus's most frequent words count as style
+_TOKEN = re.compile(r"\w+|[^\w\s]")  # the lineage score's tokens (analysis._lineage)
+EMPTY_PART = "∅"  # one non-word token: what an answer without style (content) tokens becomes
+
+
+def reduced_corpus(data: Any, part: str) -> Any:
+    """``data`` with every answer reduced to its ``"style"`` tokens (punctuation, markup and
+    the ``STYLE_WORDS`` words most answers use: function words) or its ``"content"`` tokens
+    (every other word); variants 8 and 9 of docs/corpora.md."""
+    tokens = {m: {pid: [_TOKEN.findall(a.lower()) for a in answers]
+                  for pid, answers in by_prompt.items()} for m, by_prompt in data.answers.items()}
+    df = Counter(t for by_prompt in tokens.values() for answers in by_prompt.values()
+                 for toks in answers for t in set(toks) if t.isalnum())
+    style = {t for t, _ in df.most_common(STYLE_WORDS)}
+    keep_style = part == "style"
+
+    def reduce(toks: list[str]) -> str:
+        # an answer with no such token becomes EMPTY_PART, so the reduced corpus keeps the
+        # same shared prompts (and prompt subsets) as the original
+        kept = [t for t in toks if (t in style or not t.isalnum()) == keep_style]
+        return " ".join(kept) or (EMPTY_PART if toks else "")
+
+    answers = {m: {pid: [reduce(toks) for toks in answers] for pid, answers in by_prompt.items()}
+               for m, by_prompt in tokens.items()}
+    return dataclasses.replace(data, answers=answers)
 
 
 def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
@@ -65,17 +93,22 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
         path, pair_files = CORPORA[name]
         labelled = read_labelled([str(corpora_dir / name / f) for f in pair_files])
         data = load_corpus(str(corpora_dir / path))
+        style_data = (reduced_corpus(data, "style")
+                      if any(options(v)["style"] for v in variants) else None)
         for split, n, seed in PROMPT_SPLITS:
             t0 = time.perf_counter()
-            panel = prepare_panel(data, seed=seed, max_prompts=n)
+            plain = prepare_panel(data, seed=seed, max_prompts=n)
+            styled = prepare_panel(style_data, seed=seed, max_prompts=n) if style_data else None
+            panels = {v: styled if options(v)["style"] else plain for v in variants}
             if n is None:
                 for variant in variants:
                     nulls += [{"corpus": name, "split": split, "variant": variant, **row}
-                              for row in null_rows(panel, labelled, variant)]
+                              for row in null_rows(panels[variant], labelled, variant)]
             for keep in (False, True):
                 if keep and n is not None:
                     continue  # siblings kept: on all prompts only
                 for variant in variants:
+                    panel = panels[variant]
                     res = score_pairs(panel, labelled, keep_siblings=keep,
                                       **rule(variant, panel, labelled, keep))
                     rows.append({"corpus": name, "split": split + (", siblings kept" if keep else ""),
@@ -100,14 +133,16 @@ def options(variant: str) -> dict[str, Any]:
     """``score_pairs`` options of a variant name: a similarity pooling (``mean``, ``rank``),
     then ``+exch`` (the exchangeable baseline), ``+t`` (the predictive-t decision) and/or
     ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage),
-    and ``+reg`` (relatives from the lineage registry too, see :func:`rule`)."""
+    ``+reg`` (relatives from the lineage registry too, see :func:`rule`) and ``+sty`` (scored
+    on style tokens, :func:`reduced_corpus`)."""
     pooling, *extras = variant.split("+")
-    unknown = set(extras) - {"exch", "t", "lin", "w", "reg"}
+    unknown = set(extras) - {"exch", "t", "lin", "w", "reg", "sty"}
     if unknown:
         raise SystemExit(f"unknown variant part(s) {sorted(unknown)} in {variant!r}")
     return {"similarity_pooling": pooling, "exchangeable": "exch" in extras,
             "decision": "t" if "t" in extras else "rank", "per_lineage": "lin" in extras,
-            "lineage_weighted": "w" in extras, "registry": "reg" in extras}
+            "lineage_weighted": "w" in extras, "registry": "reg" in extras,
+            "style": "sty" in extras}
 
 
 def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
@@ -116,6 +151,7 @@ def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
     and grouped by ``+w``) are those the lineage registry knows as well as the documented ones,
     as ``compare`` would see them given the documented relations in a case file."""
     opts = options(variant)
+    opts.pop("style")  # which panel: run() picks it
     if opts.pop("registry"):
         documented = related_models([q for q in labelled
                                      if not (keep_siblings and q["label"] == "shared_lineage")])
@@ -164,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "the exchangeable baseline, +t for the predictive-t decision (mean+t is "
                          "the shipped rule, mean the rank rule before 0.3.0), +lin for one "
                          "control per lineage, +w for controls weighted by lineage, +reg for "
-                         "relatives from the lineage registry too")
+                         "relatives from the lineage registry too, +sty for style tokens only")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)
