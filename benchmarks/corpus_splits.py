@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "2")
@@ -58,25 +58,35 @@ FIGURES = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.0
 #: the acceptance figures a split is judged by (docs/corpora.md): worst = lowest of these
 JUDGED = ("auc_teacher_student_vs_independent", "tpr_teacher_student_at_fpr_0.05")
 STYLE_WORDS = 100  # variants 8 and 9: the corpus's most frequent words count as style
-_TOKEN = re.compile(r"\w+|[^\w\s]")  # the lineage score's tokens (analysis._lineage)
+TOKEN = re.compile(r"\w+|[^\w\s]")  # the lineage score's tokens (analysis._lineage)
 EMPTY_PART = "∅"  # one non-word token: what an answer without style (content) tokens becomes
 
 
+def style_vocabulary(token_lists: Iterable[list[str]]) -> set[str]:
+    """The ``STYLE_WORDS`` words the most token lists hold (document frequency): function
+    words, chosen by the answers, not by the labels."""
+    df = Counter(t for toks in token_lists for t in set(toks) if t.isalnum())
+    return {t for t, _ in df.most_common(STYLE_WORDS)}
+
+
+def is_style(token: str, vocabulary: set[str]) -> bool:
+    """Style tokens: punctuation and markup, and the words of ``vocabulary``."""
+    return token in vocabulary or not token.isalnum()
+
+
 def reduced_corpus(data: Any, part: str) -> Any:
-    """``data`` with every answer reduced to its ``"style"`` tokens (punctuation, markup and
-    the ``STYLE_WORDS`` words most answers use: function words) or its ``"content"`` tokens
-    (every other word); variants 8 and 9 of docs/corpora.md."""
-    tokens = {m: {pid: [_TOKEN.findall(a.lower()) for a in answers]
+    """``data`` with every answer reduced to its ``"style"`` tokens (:func:`is_style`) or its
+    ``"content"`` tokens (every other word); variants 8 and 9 of docs/corpora.md."""
+    tokens = {m: {pid: [TOKEN.findall(a.lower()) for a in answers]
                   for pid, answers in by_prompt.items()} for m, by_prompt in data.answers.items()}
-    df = Counter(t for by_prompt in tokens.values() for answers in by_prompt.values()
-                 for toks in answers for t in set(toks) if t.isalnum())
-    style = {t for t, _ in df.most_common(STYLE_WORDS)}
+    style = style_vocabulary(toks for by_prompt in tokens.values()
+                             for answers in by_prompt.values() for toks in answers)
     keep_style = part == "style"
 
     def reduce(toks: list[str]) -> str:
         # an answer with no such token becomes EMPTY_PART, so the reduced corpus keeps the
         # same shared prompts (and prompt subsets) as the original
-        kept = [t for t in toks if (t in style or not t.isalnum()) == keep_style]
+        kept = [t for t in toks if is_style(t, style) == keep_style]
         return " ".join(kept) or (EMPTY_PART if toks else "")
 
     answers = {m: {pid: [reduce(toks) for toks in answers] for pid, answers in by_prompt.items()}

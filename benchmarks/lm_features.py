@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import zlib
-from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -38,19 +36,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import lm_power  # noqa: E402
-from corpus_splits import STYLE_WORDS  # noqa: E402
+from corpus_splits import TOKEN, is_style, style_vocabulary  # noqa: E402
 from fingerprint.features.embed import HashedTfidfEmbedder, gram, l2_normalize  # noqa: E402
 from fingerprint.features.extract import style_features  # noqa: E402
 from fingerprint.stats.cluster import cluster_sign_flip_test  # noqa: E402
 from fingerprint.stats.relative import relative_statistic  # noqa: E402
 from fingerprint.suite import load_suite  # noqa: E402
 
-WORD = re.compile(r"\w+|[^\w\s]")
 DIM = 1 << 18
 
 
 def _words(text: str) -> list[str]:
-    return WORD.findall((text or "").lower())
+    return TOKEN.findall((text or "").lower())
 
 
 def _hashed(keys_per_text: Sequence[Sequence[str]]) -> np.ndarray:
@@ -93,15 +90,12 @@ def _format_kernel(texts: Sequence[str]) -> np.ndarray:
 
 def kernels(pool: dict[tuple[str, str], list[str]]) -> dict[str, Callable[[list[str]], np.ndarray]]:
     """Each kernel: the answers to one probe (pooled over models) -> their Gram matrix."""
-    df = Counter(w for answers in pool.values() for t in answers for w in set(_words(t))
-                 if w.isalnum())
-    style = {w for w, _ in df.most_common(STYLE_WORDS)}
+    style = style_vocabulary(_words(t) for answers in pool.values() for t in answers)
     tfidf = HashedTfidfEmbedder()
     return {
         "tfidf": lambda texts: gram(tfidf.embed(texts)),
         "words": lambda texts: gram(_tfidf([_ngrams(_words(t)) for t in texts])),
-        "style": lambda texts: gram(_tfidf([_ngrams([w for w in _words(t)
-                                                     if w in style or not w.isalnum()])
+        "style": lambda texts: gram(_tfidf([_ngrams([w for w in _words(t) if is_style(w, style)])
                                             for t in texts])),
         "opening": lambda texts: _ends(texts, first=True),
         "closing": lambda texts: _ends(texts, first=False),
