@@ -7,7 +7,7 @@ probe's pool, from the response store: run ``lm_power.py`` first) with several k
 place of the default one:
 
 - ``tfidf``: the default embedder (hashed character 3–5-gram TF-IDF);
-- ``words``: TF-IDF of word unigrams and bigrams;
+- ``words``: TF-IDF of word unigrams and bigrams (the lineage score's ``term_counts``);
 - ``style``: the same on style tokens only (punctuation and the pool's 100 most frequent
   words by document frequency: function words; ``corpus_splits.reduced_corpus``'s rule);
 - ``opening`` / ``closing``: the first / last one, two and three words, one-hot;
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import zlib
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -37,44 +36,30 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import lm_power  # noqa: E402
 from corpus_splits import TOKEN, is_style, style_vocabulary  # noqa: E402
-from fingerprint.features.embed import HashedTfidfEmbedder, gram, l2_normalize  # noqa: E402
+from fingerprint.analysis import term_counts  # noqa: E402
+from fingerprint.analysis._lineage import _tfidf as tfidf_rows  # noqa: E402  (the score's own IDF)
+from fingerprint.features.embed import HashedTfidfEmbedder, gram, one_hot  # noqa: E402
 from fingerprint.features.extract import style_features  # noqa: E402
 from fingerprint.stats.cluster import cluster_sign_flip_test  # noqa: E402
 from fingerprint.stats.relative import relative_statistic  # noqa: E402
 from fingerprint.suite import load_suite  # noqa: E402
 
-DIM = 1 << 18
 
 
 def _words(text: str) -> list[str]:
     return TOKEN.findall((text or "").lower())
 
 
-def _hashed(keys_per_text: Sequence[Sequence[str]]) -> np.ndarray:
-    x = np.zeros((len(keys_per_text), DIM))
-    for i, keys in enumerate(keys_per_text):
-        for k in keys:
-            x[i, zlib.crc32(k.encode()) % DIM] += 1.0
-    return x
-
-
-def _tfidf(keys_per_text: Sequence[Sequence[str]]) -> np.ndarray:
-    x = _hashed(keys_per_text)
-    x = np.where(x > 0, 1.0 + np.log(np.maximum(x, 1.0)), 0.0)
-    idf = np.log((1.0 + len(x)) / (1.0 + (x > 0).sum(axis=0))) + 1.0
-    return l2_normalize(x * idf)
-
-
-def _ngrams(words: list[str]) -> list[str]:
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+def _word_tfidf(texts: Sequence[str]) -> np.ndarray:
+    """The lineage score's word unigram and bigram TF-IDF (``term_counts``), as a Gram matrix."""
+    return gram(tfidf_rows(term_counts(list(texts))))
 
 
 def _ends(texts: Sequence[str], first: bool) -> np.ndarray:
-    blocks = []
-    for n in (1, 2, 3):
-        keys = [[f"{n}:" + " ".join(w[:n] if first else w[-n:])] for w in map(_words, texts)]
-        blocks.append(l2_normalize(_hashed(keys)))
-    return gram(l2_normalize(np.hstack(blocks)))
+    """Mean of the one-hot kernels of the first (last) one, two and three words."""
+    words = [_words(t) for t in texts]
+    return sum(gram(one_hot([" ".join(w[:n] if first else w[-n:]) for w in words]))
+               for n in (1, 2, 3)) / 3.0
 
 
 def _format_kernel(texts: Sequence[str]) -> np.ndarray:
@@ -94,9 +79,9 @@ def kernels(pool: dict[tuple[str, str], list[str]]) -> dict[str, Callable[[list[
     tfidf = HashedTfidfEmbedder()
     return {
         "tfidf": lambda texts: gram(tfidf.embed(texts)),
-        "words": lambda texts: gram(_tfidf([_ngrams(_words(t)) for t in texts])),
-        "style": lambda texts: gram(_tfidf([_ngrams([w for w in _words(t) if is_style(w, style)])
-                                            for t in texts])),
+        "words": _word_tfidf,
+        "style": lambda texts: _word_tfidf([" ".join(w for w in _words(t) if is_style(w, style))
+                                            for t in texts]),
         "opening": lambda texts: _ends(texts, first=True),
         "closing": lambda texts: _ends(texts, first=False),
         "format": _format_kernel,
