@@ -40,7 +40,7 @@ MAX_WORDS = 70           # corpus answers cut to about the teacher's answer leng
 TEACHER_MAX_TOKENS = 96
 TEACHER_SAMPLES = 1      # sampled teacher answers per prompt (student-100's dose)
 PARAPHRASE_TEMPERATURE = 0.3
-SOURCE_B, SOURCE_C, FILLER = "gpt-4-0613", "Llama-2-70b-chat-hf", "Mistral-7B-Instruct-v0.1"
+SOURCE_B, SOURCE_C, FILLER = "Yi-34B-Chat", "Llama-2-70b-chat-hf", "Mistral-7B-Instruct-v0.1"
 #: name → what it is trained on, in build order (the acceptance organisms first).
 ORGANISMS = {
     "student-100": "all answers from the teacher (lm/teacher)",
