@@ -39,6 +39,7 @@ from fingerprint.stats.roc import roc_auc, tpr_at_fpr  # noqa: E402
 
 GRID = (0.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, math.inf)  # n0; 0 = mean+t, inf = +sty
 HALF = "w=1/2"
+CHOICES: tuple[float | str, ...] = (*GRID, HALF)  # every weight scored on every split
 ALPHA = 0.05
 
 
@@ -121,10 +122,6 @@ def null_check(pairs: Sequence[Pair], n0: float | str) -> list[dict[str, Any]]:
             {"panels": f"{WIDE_PANEL}+ controls", **got.check(WIDE_PANEL).to_json()}]
 
 
-def choices() -> list[float | str]:
-    return [*GRID, HALF]
-
-
 def run(corpora_dir: Path, corpora: Sequence[str]) -> tuple[list[dict[str, Any]],
                                                               dict[str, list[Pair]]]:
     rows, nulls = [], {}
@@ -145,11 +142,10 @@ def run(corpora_dir: Path, corpora: Sequence[str]) -> tuple[list[dict[str, Any]]
                 pairs = [scored(panels, q["reference"], q["suspect"], q["label"], related)
                          for q in labelled]
                 pairs = [q for q in pairs if q is not None]
-                for n0 in choices():
+                for n0 in CHOICES:
                     rows.append({"corpus": name, "split": split + (", siblings kept" if keep
                                                                    else ""),
-                                 "n0": n0 if isinstance(n0, str) else
-                                 ("inf" if math.isinf(n0) else n0),
+                                 "n0": _key(n0),
                                  "prompts": len(panels[0].prompt_ids), "pairs": len(pairs),
                                  **figures(pairs, n0)})
             if n is None:
