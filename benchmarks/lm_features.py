@@ -109,8 +109,8 @@ def panel_test(pool: dict[tuple[str, str], list[str]], probes: Sequence[Any], co
     mean = [float(np.mean(d)) for d in diffs]
     return {"suspect": comp.suspect, "controls": list(comp.controls), "panel_p": max(p),
             # the panel p without the suspect-centred guard: what a d-only rule would give
-            "panel_p_reference_centred": max(p[:k_ctrl]), "d": mean[:k_ctrl], "p_d": p[:k_ctrl], "d_prime": mean[k_ctrl:],
-            "p_d_prime": p[k_ctrl:]}
+            "panel_p_reference_centred": max(p[:k_ctrl]), "d": mean[:k_ctrl],
+            "p_d": p[:k_ctrl], "d_prime": mean[k_ctrl:], "p_d_prime": p[k_ctrl:]}
 
 
 def format_row(kernel: str, r: dict[str, Any]) -> str:
@@ -118,6 +118,18 @@ def format_row(kernel: str, r: dict[str, Any]) -> str:
                     in zip(r["controls"], r["d"], r["p_d"], r["d_prime"], r["p_d_prime"]))
     return (f"{kernel:<8} {r['suspect']:<20} panel p {r['panel_p']:.3f} (d only "
             f"{r['panel_p_reference_centred']:.3f}) | d / d': {each}")
+
+
+def run_kernels(pool: dict[tuple[str, str], list[str]], probes: Sequence[Any],
+                comps: Sequence[Any], samples: int) -> list[dict[str, Any]]:
+    """:func:`panel_test` of every comparison under every kernel, each row printed."""
+    rows = []
+    for name, kernel in kernels(pool).items():
+        for comp in comps:
+            row = panel_test(pool, probes, comp, kernel, samples)
+            rows.append({"kernel": name, **row})
+            print(format_row(name, row), flush=True)
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -132,12 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     pool = lm_power.collect_pool(lm_power.organisms_of(comps), suite, pool=args.samples,
                                  seed=lm_power.POOL_SEED, store_path=args.store)
     probes = [p for p in suite.probes if p.answer_type != "choice"]
-    rows = []
-    for name, kernel in kernels(pool).items():
-        for comp in comps:
-            row = panel_test(pool, probes, comp, kernel, args.samples)
-            rows.append({"kernel": name, **row})
-            print(format_row(name, row), flush=True)
+    rows = run_kernels(pool, probes, comps, args.samples)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lm_features.json").write_text(json.dumps(
         {"command": f"python benchmarks/lm_features.py --samples {args.samples}",

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                                     + [lm_power.PARAPHRASED]),
                     help="students under test (the no-link organisms always run)")
     ap.add_argument("--store", help="response store (answers are kept and reused)")
-    ap.add_argument("--out", type=Path, default=lm_power.RESULTS)
+    ap.add_argument("--out", type=Path, default=lm_power.RESULTS / "heldout")
     args = ap.parse_args(argv)
     probes = heldout_probes(args.corpus, args.prompts, args.skip)
     suite = Suite(id="lm-heldout-instructions", version="1", probes=tuple(probes),
@@ -75,12 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     comps += [c for c in lm_power.comparisons(organisms, (HUMAN,)) if c.controls == (HUMAN,)]
     pool = lm_power.collect_pool(lm_power.organisms_of(comps), suite, pool=args.samples,
                                  seed=lm_power.POOL_SEED, store_path=args.store)
-    rows = []
-    for name, kernel in lm_features.kernels(pool).items():
-        for comp in comps:
-            row = lm_features.panel_test(pool, probes, comp, kernel, args.samples)
-            rows.append({"kernel": name, **row})
-            print(lm_features.format_row(name, row), flush=True)
+    rows = lm_features.run_kernels(pool, probes, comps, args.samples)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lm_heldout.json").write_text(json.dumps(
         {"command": "python benchmarks/lm_heldout.py --corpus PATH/just_eval "
