@@ -4,7 +4,7 @@ The live path: every answer comes from a real model (the teacher SmolLM2-135M-In
 Gemma-3-270m with a student's LoRA adapter) over HTTP from a loopback llama-server, through
 the ``lm/`` provider and the response store, exactly as ``fingerprint compare`` collects
 them.  Sampling a real model is slow (a few answers/s here), so each organism is asked once
-for a *pool*: every probe of the default suite
+for a *pool*: every probe of the suite (the default one, or ``--suite``)
 x ``--pool`` answers (compare's request seeds at ``--pool-seed``, so a compare with that seed
 reuses them), organism by organism, so an interrupted run resumes where it stopped.  Each
 replicate then draws a fresh probe subset (a seeded permutation, as benchmarks/power.py) and,
@@ -15,6 +15,7 @@ pool and are narrower than fully fresh runs would give (docs/power.md says how m
 
     python benchmarks/lm_power.py                      # 20 replicates, budgets 40x5 and 79x10
     python benchmarks/lm_power.py --replicates 5 --budgets 20x3   # a quick look
+    python benchmarks/lm_power.py --suite probes/instructions --pool 5 --budgets 32x3,64x4
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def format_families(signal: Sequence[dict[str, Any]], budget: str) -> str:
 def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: int,
                   pool: int, pool_seed: int, store_path: str | None, workers: int = 2,
                   alpha: float = 0.05, calibration: str | None = None,
-                  student_controls: Sequence[str] = STUDENT_CONTROLS) -> dict[str, Any]:
-    suite = load_suite(None)
+                  student_controls: Sequence[str] = STUDENT_CONTROLS,
+                  suite_source: str | None = None) -> dict[str, Any]:
+    suite = load_suite(suite_source)
     if max(s for _, s in budgets) > pool:
         raise SystemExit(f"a budget asks for more samples than the pool holds ({pool}); "
                          "raise --pool")
@@ -192,7 +194,8 @@ def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: 
     _POOL.update(collect_pool(names, suite, pool=pool, seed=pool_seed, store_path=store_path))
     collected_s = time.perf_counter() - started
     reps = power.plan_replicates(seed, replicates, suite)
-    tasks = [power.Task(r, tuple(budgets), tuple(comps), alpha, calibration) for r in reps]
+    tasks = [power.Task(r, tuple(budgets), tuple(comps), alpha, calibration, suite_source)
+             for r in reps]
     rows: list[dict[str, Any]] = []
     workers = max(1, min(int(workers), 2))
     ctx = mp.get_context("fork")
@@ -244,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--student-controls", default=",".join(STUDENT_CONTROLS),
                     help="the students' control panel (default: the acceptance compare's, "
                     f"{','.join(STUDENT_CONTROLS)}); any of {', '.join(NO_LINK)}")
+    ap.add_argument("--suite", help="probe suite, as compare's --suite (default: the default "
+                    "suite; e.g. probes/instructions)")
     ap.add_argument("--store", help="response store (default: compare's)")
     ap.add_argument("--workers", type=int, default=2, help="analysis processes (at most 2)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for lm_power.json")
@@ -254,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = run_benchmark(budgets=budgets, replicates=args.replicates, seed=args.seed,
                                pool=args.pool, pool_seed=args.pool_seed, store_path=args.store,
                                workers=args.workers, calibration=calibration,
-                               student_controls=_panel(args.student_controls))
+                               student_controls=_panel(args.student_controls),
+                               suite_source=args.suite)
     result["command"] = "python benchmarks/lm_power.py " + " ".join(
         power.without_locations(sys.argv[1:] if argv is None else list(argv)))
     print(power.format_table(result["summary"]))

@@ -152,13 +152,14 @@ class Task:
     comps: tuple[Comparison, ...]
     alpha: float
     calibration: str | None
+    suite_source: str | None = None  # compare's --suite; None: the default suite
 
 
 def run_replicate(task: Task, suite: Suite | None = None, sampler: Any = None, *,
                   reference: str = REFERENCE, prefix: str = "zoo/") -> list[dict[str, Any]]:
     """Every comparison of one replicate at every budget (one worker's unit of work); the
     answers come from ``sampler`` (default: the zoo organisms, sampled in-process)."""
-    suite = suite or load_suite(None)
+    suite = suite or load_suite(task.suite_source)
     by_id = {p.id: p for p in suite.probes}
     sampler = sampler or Sampler(max(s for _, s in task.budgets))
     rows = []
@@ -305,14 +306,16 @@ def plot(summary: Sequence[dict[str, Any]], path: Path, title: str) -> None:
 
 def run_benchmark(*, budgets: Sequence[tuple[int, int]], replicates: int, seed: int,
                   comps: Sequence[Comparison], workers: int = 2, alpha: float = 0.05,
-                  calibration: str | None = None, progress: bool = True) -> dict[str, Any]:
+                  calibration: str | None = None, progress: bool = True,
+                  suite_source: str | None = None) -> dict[str, Any]:
     """Run every replicate (in at most 2 worker processes) and summarise."""
-    suite = load_suite(None)
+    suite = load_suite(suite_source)
     if max(p for p, _ in budgets) > len(suite.probes):
-        raise FingerprintError(f"the default suite has {len(suite.probes)} probes; ask for "
+        raise FingerprintError(f"the suite has {len(suite.probes)} probes; ask for "
                                "at most that many per budget")
     reps = plan_replicates(seed, replicates, suite)
-    tasks = [Task(r, tuple(budgets), tuple(comps), alpha, calibration) for r in reps]
+    tasks = [Task(r, tuple(budgets), tuple(comps), alpha, calibration, suite_source)
+             for r in reps]
     started, code = time.perf_counter(), _code_sha256()
     rows: list[dict[str, Any]] = []
     workers = max(1, min(int(workers), 2))  # the machine is shared: never more than 2
@@ -391,6 +394,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=20240601, help="master seed of the replicates")
     ap.add_argument("--workers", type=int, default=2, help="worker processes (at most 2)")
     ap.add_argument("--calibration", help="calibration map (default: the shipped one)")
+    ap.add_argument("--suite", help="probe suite, as compare's --suite (default: the default one)")
     ap.add_argument("--out", type=Path, help="folder for power.json / power.png "
                     "(default benchmarks/results, with --quick benchmarks/results/quick)")
     args = ap.parse_args(argv)
@@ -404,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if calibration:
             calibration = shutil.copy(calibration, Path(tmp) / Path(calibration).name)
         result = run_benchmark(budgets=budgets, replicates=replicates, seed=args.seed,
-                               comps=comparisons(), workers=args.workers, calibration=calibration)
+                               comps=comparisons(), workers=args.workers, calibration=calibration,
+                               suite_source=args.suite)
     result["command"] = "python benchmarks/power.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     head = result["headline"]
