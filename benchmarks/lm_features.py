@@ -17,7 +17,8 @@ place of the default one:
 Choice probes are left out (their kernel is the answer's category whatever the embedder).
 Prints, per kernel and comparison, each control's mean d and d' with their p-values.
 
-    python benchmarks/lm_features.py [--samples 5] [--store PATH] [--out DIR]
+    python benchmarks/lm_features.py [--samples 5] [--suite probes/instructions] [--store PATH]
+                                     [--out DIR]
 """
 
 from __future__ import annotations
@@ -135,10 +136,11 @@ def run_kernels(pool: dict[tuple[str, str], list[str]], probes: Sequence[Any],
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=5, help="pooled answers per probe and model")
+    ap.add_argument("--suite", help="probe suite of the pool (default: the default suite)")
     ap.add_argument("--store", help="response store holding lm_power.py's pool")
     ap.add_argument("--out", type=Path, default=lm_power.RESULTS)
     args = ap.parse_args(argv)
-    suite = load_suite(None)
+    suite = load_suite(args.suite)
     comps = lm_power.comparisons([f"student-{d}" for d in lm_power.DOSES]
                                  + [lm_power.PARAPHRASED, *lm_power.NO_LINK])
     pool = lm_power.collect_pool(lm_power.organisms_of(comps), suite, pool=args.samples,
@@ -147,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = run_kernels(pool, probes, comps, args.samples)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lm_features.json").write_text(json.dumps(
-        {"command": f"python benchmarks/lm_features.py --samples {args.samples}",
+        {"command": f"python benchmarks/lm_features.py --samples {args.samples}"
+                    + (f" --suite {args.suite}" if args.suite else ""),
          "probes": len(probes), "rows": rows}, indent=1) + "\n")
 
 

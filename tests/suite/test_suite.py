@@ -57,6 +57,22 @@ def test_list_shows_families_counts_and_hash():
     assert f"total: {len(suite.probes)} probes in {len(suite.families())} families" in text
 
 
+def test_instructions_suite_is_valid_opt_in_and_clustered_by_topic():
+    """The general-instruction suite loads on its own, stays out of the default suite, and
+    has topic families of several probes each (the clustered test counts a family once)."""
+    folder = DEFAULT_SUITE / "instructions"
+    code, text = validate_command(str(folder))
+    assert code == 0, text
+    suite = load_suite(str(folder))
+    assert suite.id == "fingerprint-instructions"
+    assert len(suite.families()) >= 10 and min(suite.families().values()) >= 2
+    assert all(f.startswith("instructions-") for f in suite.families())
+    assert all(p.answer_type == "free_text" for p in suite.probes)
+    assert not {p.id for p in suite.probes} & {p.id for p in load_suite().probes}
+    prompts = [p.messages[-1]["content"].casefold() for p in suite.probes]
+    assert len(set(prompts)) == len(prompts)
+
+
 def test_canary_template_is_valid_on_its_own():
     code, text = validate_command(str(DEFAULT_SUITE / "templates" / "canary.yaml"))
     assert code == 0, text
