@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -94,6 +95,25 @@ def reduced_corpus(data: Any, part: str) -> Any:
     return dataclasses.replace(data, answers=answers)
 
 
+def truncated_corpus(data: Any, k: int) -> Any:
+    """``data`` with every answer cut after its first ``k`` tokens (the lineage score's
+    tokens), the text up to there kept as it was: variant 11 of docs/corpora.md."""
+    def cut(text: str) -> str:
+        ends = [m.end() for m in itertools.islice(TOKEN.finditer(text), k)]
+        return text[:ends[-1]] if len(ends) == k else text
+
+    answers = {m: {pid: [cut(a) for a in answers] for pid, answers in by_prompt.items()}
+               for m, by_prompt in data.answers.items()}
+    return dataclasses.replace(data, answers=answers)
+
+
+def transformed(data: Any, opts: dict[str, Any]) -> Any:
+    """The corpus a variant is scored on: as read, style tokens only, or truncated."""
+    if opts["style"]:
+        return reduced_corpus(data, "style")
+    return truncated_corpus(data, opts["truncate"]) if opts["truncate"] else data
+
+
 def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
         nulls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every corpus x split x variant's figures; the null check of each variant on all
@@ -103,13 +123,14 @@ def run(corpora_dir: Path, variants: Sequence[str], corpora: Sequence[str],
         path, pair_files = CORPORA[name]
         labelled = read_labelled([str(corpora_dir / name / f) for f in pair_files])
         data = load_corpus(str(corpora_dir / path))
-        style_data = (reduced_corpus(data, "style")
-                      if any(options(v)["style"] for v in variants) else None)
+        texts: dict[tuple[bool, int | None], Any] = {}
+        for v in variants:
+            if _text_key(v) not in texts:
+                texts[_text_key(v)] = transformed(data, options(v))
         for split, n, seed in PROMPT_SPLITS:
             t0 = time.perf_counter()
-            plain = prepare_panel(data, seed=seed, max_prompts=n)
-            styled = prepare_panel(style_data, seed=seed, max_prompts=n) if style_data else None
-            panels = {v: styled if options(v)["style"] else plain for v in variants}
+            prepared = {key: prepare_panel(d, seed=seed, max_prompts=n) for key, d in texts.items()}
+            panels = {v: prepared[_text_key(v)] for v in variants}
             if n is None:
                 for variant in variants:
                     nulls += [{"corpus": name, "split": split, "variant": variant, **row}
@@ -139,20 +160,27 @@ def null_rows(panel: Any, labelled: list[dict[str, Any]], variant: str) -> list[
             {"panels": f"{WIDE_PANEL}+ controls", **pairs.check(WIDE_PANEL).to_json()}]
 
 
+def _text_key(variant: str) -> tuple[bool, int | None]:
+    opts = options(variant)
+    return opts["style"], opts["truncate"]
+
+
 def options(variant: str) -> dict[str, Any]:
     """``score_pairs`` options of a variant name: a similarity pooling (``mean``, ``rank``),
     then ``+exch`` (the exchangeable baseline), ``+t`` (the predictive-t decision) and/or
     ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage),
-    ``+reg`` (relatives from the lineage registry too, see :func:`rule`) and ``+sty`` (scored
-    on style tokens, :func:`reduced_corpus`)."""
+    ``+reg`` (relatives from the lineage registry too, see :func:`rule`), ``+sty`` (scored
+    on style tokens, :func:`reduced_corpus`) or ``+lenK`` (answers cut after K tokens,
+    :func:`truncated_corpus`)."""
     pooling, *extras = variant.split("+")
-    unknown = set(extras) - {"exch", "t", "lin", "w", "reg", "sty"}
-    if unknown:
-        raise SystemExit(f"unknown variant part(s) {sorted(unknown)} in {variant!r}")
+    lengths = [int(e[3:]) for e in extras if re.fullmatch(r"len[1-9]\d*", e)]
+    unknown = set(extras) - {"exch", "t", "lin", "w", "reg", "sty"} - {f"len{k}" for k in lengths}
+    if unknown or len(lengths) > 1 or (lengths and "sty" in extras):
+        raise SystemExit(f"unknown or conflicting variant part(s) in {variant!r}")
     return {"similarity_pooling": pooling, "exchangeable": "exch" in extras,
             "decision": "t" if "t" in extras else "rank", "per_lineage": "lin" in extras,
             "lineage_weighted": "w" in extras, "registry": "reg" in extras,
-            "style": "sty" in extras}
+            "style": "sty" in extras, "truncate": lengths[0] if lengths else None}
 
 
 def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
@@ -161,7 +189,7 @@ def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
     and grouped by ``+w``) are those the lineage registry knows as well as the documented ones,
     as ``compare`` would see them given the documented relations in a case file."""
     opts = options(variant)
-    opts.pop("style")  # which panel: run() picks it
+    opts.pop("style"), opts.pop("truncate")  # which panel: run() picks it
     if opts.pop("registry"):
         documented = related_models([q for q in labelled
                                      if not (keep_siblings and q["label"] == "shared_lineage")])
@@ -180,6 +208,21 @@ def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
             w = min(scored, key=lambda r: r[k])
             out[k] = {"value": w[k], "corpus": w["corpus"], "split": w["split"]}
     return out
+
+
+def leave_one_out(rows: list[dict[str, Any]], grid: Sequence[str],
+                  corpora: Sequence[str]) -> dict[str, Any]:
+    """Per corpus, the variant of ``grid`` whose worst split over the *other* corpora is best
+    (highest worst AUC, ties by the highest worst TPR, then the first in ``grid``), and that
+    corpus's rows scored with it; ``worst`` is over the rows so chosen."""
+    def other_worst(held: str, v: str) -> tuple[float, float]:
+        w = worst([r for r in rows if r["corpus"] != held], v)
+        return tuple(w[k]["value"] if k in w else -1.0 for k in JUDGED)
+
+    chosen = {c: max(grid, key=lambda v: (other_worst(c, v), -grid.index(v))) for c in corpora}
+    picked = [dict(r, variant="loco") for r in rows if chosen.get(r["corpus"]) == r["variant"]]
+    return {"grid": list(grid), "chosen": chosen, "worst": worst(picked, "loco"),
+            "rows": picked}
 
 
 def _f(v: Any) -> str:
@@ -212,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "control per lineage, +w for controls weighted by lineage, +reg for "
                          "relatives from the lineage registry too, +sty for style tokens only")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
+    ap.add_argument("--loco", help="variants (of --variants) to choose among leave one corpus "
+                    "out, e.g. mean+t,mean+t+len64")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
@@ -226,11 +271,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                    f"below uniform at {', '.join(nc['failures'])}" if nc["failures"] else "passes")
         print(f"null {nc['corpus']} {nc['variant']} ({nc['panels']}): {nc['pairs']} pairs, "
               f"median {nc['controls_median']} controls  {levels}  {verdict}")
+    grid = [v for v in (args.loco or "").split(",") if v]
+    if not set(grid) <= set(variants):
+        raise SystemExit("--loco takes variants that --variants scores")
+    loco = leave_one_out(rows, grid, [c for c in args.only.split(",") if c]) if grid else None
+    if loco:
+        print("leave one corpus out: " + ", ".join(f"{c} {v}" for c, v in loco["chosen"].items()))
+        for k, w in loco["worst"].items():
+            print(f"worst loco {k}: {w['value']:.3f} ({w['corpus']}, {w['split']})")
     args.out.mkdir(parents=True, exist_ok=True)
     words = without_locations(sys.argv[2:] if argv is None else list(argv)[1:])
     result = {"command": "python benchmarks/corpus_splits.py CORPORA " + " ".join(words),
               "splits": [s for s, _, _ in PROMPT_SPLITS] + ["all, siblings kept"],
               "rows": rows, "worst": {v: worst(rows, v) for v in variants}, "null_check": nulls,
+              "leave_one_out": loco,
               "runtime_s": round(time.perf_counter() - started, 1)}
     (args.out / "corpus_splits.json").write_text(json.dumps(result, indent=1) + "\n",
                                                  encoding="utf-8")
