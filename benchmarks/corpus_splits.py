@@ -253,13 +253,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "the exchangeable baseline, +t for the predictive-t decision (mean+t is "
                          "the shipped rule, mean the rank rule before 0.3.0), +lin for one "
                          "control per lineage, +w for controls weighted by lineage, +reg for "
-                         "relatives from the lineage registry too, +sty for style tokens only")
+                         "relatives from the lineage registry too, +sty for style tokens only, "
+                         "+lenK for answers cut after K tokens")
     ap.add_argument("--only", default=",".join(CORPORA), help="corpora to run")
     ap.add_argument("--loco", help="variants (of --variants) to choose among leave one corpus "
                     "out, e.g. mean+t,mean+t+len64")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpus_splits")
     args = ap.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
+    grid = [v for v in (args.loco or "").split(",") if v]
+    if not set(grid) <= set(variants):
+        raise SystemExit("--loco takes variants that --variants scores")
     started = time.perf_counter()
     nulls: list[dict[str, Any]] = []
     rows = run(args.corpora, variants, [c for c in args.only.split(",") if c], nulls)
@@ -271,9 +275,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                    f"below uniform at {', '.join(nc['failures'])}" if nc["failures"] else "passes")
         print(f"null {nc['corpus']} {nc['variant']} ({nc['panels']}): {nc['pairs']} pairs, "
               f"median {nc['controls_median']} controls  {levels}  {verdict}")
-    grid = [v for v in (args.loco or "").split(",") if v]
-    if not set(grid) <= set(variants):
-        raise SystemExit("--loco takes variants that --variants scores")
     loco = leave_one_out(rows, grid, [c for c in args.only.split(",") if c]) if grid else None
     if loco:
         print("leave one corpus out: " + ", ".join(f"{c} {v}" for c, v in loco["chosen"].items()))
