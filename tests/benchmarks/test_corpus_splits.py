@@ -4,24 +4,15 @@ truncated corpus of variant 11 and the leave-one-corpus-out choice."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
 
 import pytest
-from fakes.paths import REPO
+from fakes.benchmark_module import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def splits():
-    spec = importlib.util.spec_from_file_location("corpus_splits_benchmark",
-                                                  REPO / "benchmarks" / "corpus_splits.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("corpus_splits") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 @dataclasses.dataclass

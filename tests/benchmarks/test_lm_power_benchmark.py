@@ -3,27 +3,16 @@ the per-family summary.  The live run itself is a benchmark, not a test."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
-from fakes.paths import REPO
+from fakes.benchmark_module import benchmark_module
 
 from fingerprint.suite import Probe
 
 
 @pytest.fixture(scope="module")
 def lm_power():
-    spec = importlib.util.spec_from_file_location("lm_power_benchmark",
-                                                  REPO / "benchmarks" / "lm_power.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("lm_power", "power_benchmark") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
-        sys.modules.pop("power_benchmark", None)
 
 
 def test_panels_never_hold_the_suspect_or_a_teacher_student(lm_power):

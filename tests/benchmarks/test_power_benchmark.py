@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
-from fakes.paths import REPO
-
-ROOT = REPO
+from fakes.benchmark_module import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def power():
-    path = ROOT / "benchmarks" / "power.py"
-    spec = importlib.util.spec_from_file_location("power_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("power") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_clopper_pearson_interval_is_exact(power):
