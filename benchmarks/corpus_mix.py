@@ -1,5 +1,9 @@
-"""Variant 10 of docs/corpora.md: the full and the style-token lineage scores, weighted by
-prompt count, under the stress splits of ``corpus_splits.py``.
+"""Variants 10 and 12 of docs/corpora.md: lineage scores of one pair on several versions of
+the corpus, combined, under the stress splits of ``corpus_splits.py``.
+
+Variant 10: the full and the style-token lineage scores, weighted by prompt count.
+Variant 12 (``cuts``): the full score and the scores on answers cut after 32, 64, 128 and
+256 tokens (variant 11), with equal weights.
 
 Per labelled pair both shipped scores are computed with the same controls, on the full panel
 and on the style-reduced one (variant 9).  Each is standardised over the controls, so the
@@ -7,7 +11,7 @@ variant adds them with weight ``w = n / (n + n0)`` on the full score (``n`` the 
 the suspect and every control alike, re-standardises by the controls' sd of the sum and
 decides by the predictive p.  ``n0`` is chosen leave one corpus out from ``GRID`` (by the
 worst split of the other corpora: lowest AUC, ties by lowest TPR at 5 % FPR, then the
-smaller ``n0``); every grid value's figures are kept, and those of ``w = 1/2``.
+smaller ``n0``); every grid value's figures are kept, and those of ``w = 1/2`` and ``cuts``.
 
     python benchmarks/corpus_mix.py CORPORA_DIR [--only CORPUS,...] [--out DIR]
 """
@@ -39,7 +43,9 @@ from fingerprint.stats.roc import roc_auc, tpr_at_fpr  # noqa: E402
 
 GRID = (0.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, math.inf)  # n0; 0 = mean+t, inf = +sty
 HALF = "w=1/2"
-CHOICES: tuple[float | str, ...] = (*GRID, HALF)  # every weight scored on every split
+EVEN_CUTS = "cuts"  # variant 12: the full score and every cut, equal weights
+CHOICES: tuple[float | str, ...] = (*GRID, HALF, EVEN_CUTS)  # every rule scored on every split
+CUTS = (32, 64, 128, 256)  # the panels after the full and the style one: answers cut (variant 11)
 ALPHA = 0.05
 
 
@@ -49,30 +55,38 @@ def full_weight(n: int, n0: float | str) -> float:
     return 0.0 if math.isinf(float(n0)) else n / (n + float(n0))
 
 
+def weights(n: int, choice: float | str) -> np.ndarray:
+    """The weight of each panel's score (full, style, then the cuts) under ``choice``."""
+    if choice == EVEN_CUTS:
+        return np.array([1.0, 0.0, *[1.0] * len(CUTS)]) / (1 + len(CUTS))
+    w = full_weight(n, choice)
+    return np.array([w, 1.0 - w, *[0.0] * len(CUTS)])
+
+
 @dataclass
 class Pair:
-    """One pair's two scores: the suspect's and its controls' (each standardised)."""
+    """One pair's scores, one per panel: the suspect's and its controls' (each standardised)."""
 
     label: str
     reference: int
     suspect: int
     n_prompts: int
-    full: tuple[float, np.ndarray]
-    style: tuple[float, np.ndarray]
+    scores: tuple[tuple[float, np.ndarray], ...]
 
-    def p_value(self, w: float) -> float:
-        c = w * self.full[1] + (1.0 - w) * self.style[1]
+    def p_value(self, w: np.ndarray) -> float:
+        c = sum(wi * ctrl for wi, (_, ctrl) in zip(w, self.scores))
         sd = float(c.std(ddof=1))
-        # degenerate controls (e.g. two whose parts cancel): the sd of two independent unit
-        # scores, as score_in_panel falls back to sqrt(2), so w = 1 is the shipped p exactly
-        sd = sd if sd > 1e-12 else math.hypot(w, 1.0 - w)
-        z = (w * self.full[0] + (1.0 - w) * self.style[0] - float(c.mean())) / sd
+        # degenerate controls (e.g. two whose parts cancel): the sd of independent unit
+        # scores, as score_in_panel falls back to sqrt(2), so the full score alone is the
+        # shipped p exactly
+        sd = sd if sd > 1e-12 else float(np.linalg.norm(w))
+        z = (sum(wi * s for wi, (s, _) in zip(w, self.scores)) - float(c.mean())) / sd
         return predictive_p(z, len(c))
 
 
-def scored(panels: tuple[Any, Any], ref: str, sus: str, label: str,
+def scored(panels: Sequence[Any], ref: str, sus: str, label: str,
            related: dict[str, set[str]]) -> Pair | None:
-    plain, styled = panels
+    plain = panels[0]
     index = {m: i for i, m in enumerate(plain.models)}
     names, _ = panel_controls(plain.models, related, ref, sus)
     if len(names) < 2:
@@ -84,9 +98,10 @@ def scored(panels: tuple[Any, Any], ref: str, sus: str, label: str,
                              per_prompt=False)
         return (res.score, np.asarray(res.control_scores)), res.p_predictive
 
-    (full, shipped), (style, _) = one(plain), one(styled)
-    pair = Pair(label, index[ref], index[sus], len(plain.prompt_ids), full, style)
-    if not math.isclose(pair.p_value(1.0), shipped, rel_tol=1e-9, abs_tol=1e-12):
+    (full, shipped), *others = [one(panel) for panel in panels]
+    pair = Pair(label, index[ref], index[sus], len(plain.prompt_ids),
+                (full, *[score for score, _ in others]))
+    if not math.isclose(pair.p_value(weights(pair.n_prompts, 0.0)), shipped, rel_tol=1e-9, abs_tol=1e-12):
         raise AssertionError(f"{ref} / {sus}: w = 1 must give the shipped p ({shipped})")
     return pair
 
@@ -94,7 +109,7 @@ def scored(panels: tuple[Any, Any], ref: str, sus: str, label: str,
 def figures(pairs: Sequence[Pair], n0: float | str) -> dict[str, Any]:
     by: dict[str, list[float]] = {}
     for q in pairs:
-        p = q.p_value(full_weight(q.n_prompts, n0))
+        p = q.p_value(weights(q.n_prompts, n0))
         by.setdefault(q.label, []).append(float(norm.isf(max(p, 1e-300))))
     ts, ind = by.get("teacher_student", []), by.get("independent", [])
     return {"auc_teacher_student_vs_independent": roc_auc(ts, ind),
@@ -104,7 +119,7 @@ def figures(pairs: Sequence[Pair], n0: float | str) -> dict[str, Any]:
             "auc_teacher_student_vs_shared_lineage": roc_auc(ts, by.get("shared_lineage", []))}
 
 
-def null_pairs(panels: tuple[Any, Any], labelled: list[dict[str, Any]]) -> list[Pair]:
+def null_pairs(panels: Sequence[Any], labelled: list[dict[str, Any]]) -> list[Pair]:
     """Every ordered pair with no documented relation (as ``null_pvalues`` takes them)."""
     related = related_models(labelled)
     models = panels[0].models
@@ -114,8 +129,8 @@ def null_pairs(panels: tuple[Any, Any], labelled: list[dict[str, Any]]) -> list[
 
 
 def null_check(pairs: Sequence[Pair], n0: float | str) -> list[dict[str, Any]]:
-    k = np.array([len(q.full[1]) for q in pairs], dtype=int)
-    got = NullPairs(np.array([q.p_value(full_weight(q.n_prompts, n0)) for q in pairs]),
+    k = np.array([len(q.scores[0][1]) for q in pairs], dtype=int)
+    got = NullPairs(np.array([q.p_value(weights(q.n_prompts, n0)) for q in pairs]),
                     np.array([q.reference for q in pairs], dtype=int),
                     np.array([q.suspect for q in pairs], dtype=int), k, k, rank=False)
     return [{"panels": "all", **got.check().to_json()},
@@ -129,13 +144,13 @@ def run(corpora_dir: Path, corpora: Sequence[str]) -> tuple[list[dict[str, Any]]
         path, pair_files = splits.CORPORA[name]
         labelled = read_labelled([str(corpora_dir / name / f) for f in pair_files])
         data = load_corpus(str(corpora_dir / path))
-        style_data = splits.reduced_corpus(data, "style")
+        versions = [data, splits.reduced_corpus(data, "style"),
+                    *[splits.truncated_corpus(data, k) for k in CUTS]]
         for split, n, seed in splits.PROMPT_SPLITS:
             t0 = time.perf_counter()
-            panels = (prepare_panel(data, seed=seed, max_prompts=n),
-                      prepare_panel(style_data, seed=seed, max_prompts=n))
-            if panels[0].prompt_ids != panels[1].prompt_ids:
-                raise SystemExit(f"{name} {split}: the style panel has other prompts")
+            panels = [prepare_panel(d, seed=seed, max_prompts=n) for d in versions]
+            if any(p.prompt_ids != panels[0].prompt_ids for p in panels):
+                raise SystemExit(f"{name} {split}: a reduced panel has other prompts")
             for keep in ((False, True) if n is None else (False,)):
                 related = related_models([q for q in labelled
                                           if not (keep and q["label"] == "shared_lineage")])
@@ -189,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     rows, nulls = run(args.corpora, corpora)
     chosen = leave_one_out(rows, corpora)
-    shown = {"mean+t": 0.0, "+sty": "inf", HALF: HALF}
+    shown = {"mean+t": 0.0, "+sty": "inf", HALF: HALF, EVEN_CUTS: EVEN_CUTS}
     print(f"{'corpus':<18} {'split':<26} " + "  ".join(f"{k:>13}" for k in [*shown, "LOCO n0"]))
     for r0 in [r for r in rows if r["n0"] == 0.0]:
         same = {r["n0"]: r for r in rows if (r["corpus"], r["split"]) == (r0["corpus"], r0["split"])}
@@ -208,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"{v['worst_other_auc']:.3f}, TPR {v['worst_other_tpr']:.2f})")
     checks = []
     for c, pairs in nulls.items():
-        for label, n0 in (("loco", chosen[c]["n0"]), (HALF, HALF), ("mean+t", 0.0)):
+        for label, n0 in (("loco", chosen[c]["n0"]), (HALF, HALF), (EVEN_CUTS, EVEN_CUTS),
+                          ("mean+t", 0.0)):
             for row in null_check(pairs, math.inf if n0 == "inf" else n0):
                 checks.append({"corpus": c, "rule": label, "n0": n0, **row})
                 levels = " ".join(f"{t}: {v['observed']:.3f}" for t, v in row["levels"].items())
