@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("corpora", type=Path, help="folder holding the shared corpora")
     ap.add_argument("--only", default=",".join(splits.CORPORA), help="corpora to run")
     ap.add_argument("--out", type=Path,
-                    default=ROOT / "benchmarks" / "results" / "corpus_splits" / "variant10")
+                    default=ROOT / "benchmarks" / "results" / "corpus_splits" / "variant12")
     args = ap.parse_args(argv)
     corpora = [c for c in args.only.split(",") if c]
     started = time.perf_counter()
