@@ -101,7 +101,8 @@ def scored(panels: Sequence[Any], ref: str, sus: str, label: str,
     (full, shipped), *others = [one(panel) for panel in panels]
     pair = Pair(label, index[ref], index[sus], len(plain.prompt_ids),
                 (full, *[score for score, _ in others]))
-    if not math.isclose(pair.p_value(weights(pair.n_prompts, 0.0)), shipped, rel_tol=1e-9, abs_tol=1e-12):
+    if not math.isclose(pair.p_value(weights(pair.n_prompts, 0.0)), shipped,
+                        rel_tol=1e-9, abs_tol=1e-12):
         raise AssertionError(f"{ref} / {sus}: w = 1 must give the shipped p ({shipped})")
     return pair
 
@@ -174,23 +175,10 @@ def _key(n0: float | str) -> Any:
     return n0 if isinstance(n0, str) else ("inf" if math.isinf(n0) else n0)
 
 
-def worst(rows: Sequence[dict[str, Any]]) -> tuple[float, float]:
-    judged = [r for r in rows if r["auc_teacher_student_vs_independent"] is not None]
-    if not judged:
-        return (math.inf, math.inf)
-    return (min(r["auc_teacher_student_vs_independent"] for r in judged),
-            min(r["tpr_teacher_student_at_fpr_0.05"] for r in judged))
-
-
-def leave_one_out(rows: Sequence[dict[str, Any]], corpora: Sequence[str]) -> dict[str, Any]:
-    """Per corpus, the grid n0 whose worst split over the other corpora is best."""
-    out = {}
-    for held in corpora:
-        ranked = [(worst([r for r in rows if r["corpus"] != held and r["n0"] == _key(n0)]),
-                   -i, n0) for i, n0 in enumerate(GRID)]
-        (auc, tpr), _, n0 = max(ranked)
-        out[held] = {"n0": _key(n0), "worst_other_auc": auc, "worst_other_tpr": tpr}
-    return out
+def worst(rows: Sequence[dict[str, Any]], n0: Any) -> tuple[float, float]:
+    """The worst split's AUC and TPR at 5 % FPR of the rows scored with ``n0``."""
+    w = splits.worst(rows, n0, field="n0")
+    return tuple(w[k]["value"] if k in w else math.inf for k in splits.JUDGED)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -203,7 +191,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     corpora = [c for c in args.only.split(",") if c]
     started = time.perf_counter()
     rows, nulls = run(args.corpora, corpora)
-    chosen = leave_one_out(rows, corpora)
+    loco = splits.leave_one_out(rows, [_key(n0) for n0 in GRID], corpora, field="n0")
+    chosen = {c: {"n0": n0, "worst_other_auc": loco["other_worst"][c][splits.JUDGED[0]],
+                  "worst_other_tpr": loco["other_worst"][c][splits.JUDGED[1]]}
+              for c, n0 in loco["chosen"].items()}
     shown = {"mean+t": 0.0, "+sty": "inf", HALF: HALF, EVEN_CUTS: EVEN_CUTS}
     print(f"{'corpus':<18} {'split':<26} " + "  ".join(f"{k:>13}" for k in [*shown, "LOCO n0"]))
     for r0 in [r for r in rows if r["n0"] == 0.0]:
@@ -213,9 +204,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "     —       " if c["auc_teacher_student_vs_independent"] is None else
             f"{c['auc_teacher_student_vs_independent']:.3f} ({c['tpr_teacher_student_at_fpr_0.05']:.2f})"
             for c in cells))
-    loco_rows = [r for r in rows if r["n0"] == chosen[r["corpus"]]["n0"]]
-    summary = {"loco": worst(loco_rows), **{k: worst([r for r in rows if r["n0"] == v])
-                                            for k, v in shown.items()}}
+    summary = {"loco": worst(loco["rows"], "loco"), **{k: worst(rows, v) for k, v in shown.items()}}
     for k, (auc, tpr) in summary.items():
         print(f"worst {k}: AUC {auc:.3f}, TPR@5% {tpr:.2f}")
     for c, v in chosen.items():
@@ -233,8 +222,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(f"null {c} {label} (n0 {n0}, {row['panels']}): {row['pairs']} pairs "
                       f"{levels} {verdict}")
     args.out.mkdir(parents=True, exist_ok=True)
-    result = {"command": "python benchmarks/corpus_mix.py CORPORA"
-                        + (f" --only {args.only}" if argv and "--only" in argv else ""),
+    words = splits.without_locations(sys.argv[2:] if argv is None else list(argv)[1:])
+    result = {"command": " ".join(["python benchmarks/corpus_mix.py CORPORA", *words]),
               "grid_n0": [_key(v) for v in GRID], "rows": rows, "leave_one_out": chosen,
               "worst": {k: {"auc": a, "tpr_0.05": t} for k, (a, t) in summary.items()},
               "null_check": checks, "runtime_s": round(time.perf_counter() - started, 1)}

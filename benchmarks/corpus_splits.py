@@ -198,9 +198,11 @@ def rule(variant: str, panel: Any, labelled: list[dict[str, Any]],
     return opts
 
 
-def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
-    """Per judged figure, the lowest value over every corpus and split of ``variant``."""
-    mine = [r for r in rows if r["variant"] == variant]
+def worst(rows: Sequence[dict[str, Any]], variant: Any, field: str = "variant"
+          ) -> dict[str, Any]:
+    """Per judged figure, the lowest value over every corpus and split of the rows whose
+    ``field`` is ``variant``."""
+    mine = [r for r in rows if r[field] == variant]
     out = {}
     for k in JUDGED:
         scored = [r for r in mine if r[k] is not None]
@@ -210,19 +212,22 @@ def worst(rows: list[dict[str, Any]], variant: str) -> dict[str, Any]:
     return out
 
 
-def leave_one_out(rows: list[dict[str, Any]], grid: Sequence[str],
-                  corpora: Sequence[str]) -> dict[str, Any]:
-    """Per corpus, the variant of ``grid`` whose worst split over the *other* corpora is best
-    (highest worst AUC, ties by the highest worst TPR, then the first in ``grid``), and that
-    corpus's rows scored with it; ``worst`` is over the rows so chosen."""
-    def other_worst(held: str, v: str) -> tuple[float, float]:
-        w = worst([r for r in rows if r["corpus"] != held], v)
+def leave_one_out(rows: Sequence[dict[str, Any]], grid: Sequence[Any],
+                  corpora: Sequence[str], field: str = "variant") -> dict[str, Any]:
+    """Per corpus, the value of ``grid`` (in the rows' ``field``) whose worst split over the
+    *other* corpora is best (highest worst AUC, ties by the highest worst TPR, then the first
+    in ``grid``), with those worst figures (``other_worst``), and that corpus's rows scored
+    with it; ``worst`` is over the rows so chosen."""
+    def other_worst(held: str, v: Any) -> tuple[float, ...]:
+        w = worst([r for r in rows if r["corpus"] != held], v, field)
         return tuple(w[k]["value"] if k in w else -1.0 for k in JUDGED)
 
-    chosen = {c: max(grid, key=lambda v: (other_worst(c, v), -grid.index(v))) for c in corpora}
-    picked = [dict(r, variant="loco") for r in rows if chosen.get(r["corpus"]) == r["variant"]]
-    return {"grid": list(grid), "chosen": chosen, "worst": worst(picked, "loco"),
-            "rows": picked}
+    chosen = {c: max(grid, key=lambda v: (other_worst(c, v), -list(grid).index(v)))
+              for c in corpora}
+    picked = [dict(r, **{field: "loco"}) for r in rows if chosen.get(r["corpus"]) == r[field]]
+    return {"grid": list(grid), "chosen": chosen,
+            "other_worst": {c: dict(zip(JUDGED, other_worst(c, v))) for c, v in chosen.items()},
+            "worst": worst(picked, "loco", field), "rows": picked}
 
 
 def _f(v: Any) -> str:

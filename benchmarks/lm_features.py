@@ -149,8 +149,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = run_kernels(pool, probes, comps, args.samples)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lm_features.json").write_text(json.dumps(
-        {"command": f"python benchmarks/lm_features.py --samples {args.samples}"
-                    + (f" --suite {args.suite}" if args.suite else ""),
+        {"command": " ".join(["python benchmarks/lm_features.py", *lm_power.power.without_locations(
+            sys.argv[1:] if argv is None else list(argv))]),
          "probes": len(probes), "rows": rows}, indent=1) + "\n")
 
 
