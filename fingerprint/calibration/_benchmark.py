@@ -25,14 +25,15 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import norm
 
 from ..analysis import LINEAGE_METHOD as METHOD
-from ..analysis import WIDE_PANEL, panel_similarities, score_in_panel, term_counts
+from ..analysis import (WIDE_PANEL, LineageResult, dyadic_score, panel_means,
+                        panel_similarities, score_in_panel, term_counts)
 from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
 from ._pairs import excluded_by, lineage_groups, one_per_lineage, read_pairs, related_models
@@ -52,6 +53,9 @@ VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model
 #: how a pair is decided and ranked: ``"t"`` (the predictive-t p-value, shipped) or
 #: ``"rank"`` (the suspect's rank among the controls, shipped before; docs/corpora.md)
 DECISIONS = ("t", "rank")
+#: what a pair is standardised against: ``"controls"`` (its K controls, shipped) or ``"dyads"``
+#: (every other unrelated pair of its panel: variant 13 of docs/corpora.md, under study)
+NULL_MODELS = ("controls", "dyads")
 
 
 def verdict(p_value: float, n_controls: int, alpha: float = ALPHA, *,
@@ -163,15 +167,42 @@ def panel_controls(models: list[str], related: dict[str, set[str]], reference: s
     return names, lineage_groups(names, related) if lineage_weighted else None
 
 
+def pair_scorer(panel: Panel, related: dict[str, set[str]], *, null_model: str = "controls",
+                similarity_pooling: str = "mean", exchangeable: bool = False
+                ) -> Callable[[int, int, list[int], list[int] | None], LineageResult]:
+    """``score(reference, suspect, controls, groups)`` over ``panel`` (indices into its models)
+    under ``null_model``; with ``"dyads"`` the pairs ``related`` documents are left out of the
+    fit and the null."""
+    if null_model not in NULL_MODELS:
+        raise ValueError(f"null_model must be one of {NULL_MODELS}")
+    if null_model == "controls":
+        return lambda ref, sus, controls, groups: score_in_panel(
+            panel.profile_sims, panel.pair_sims, ref, sus, controls, lineages=groups,
+            similarity_pooling=similarity_pooling, exchangeable=exchangeable, per_prompt=False)
+    if similarity_pooling != "mean" or exchangeable:
+        raise ValueError("null_model='dyads' takes the default pooling and baseline")
+    means = panel_means(panel.profile_sims, panel.pair_sims)
+    unrelated = np.array([[b not in related.get(a, ()) and a not in related.get(b, ())
+                           for b in panel.models] for a in panel.models])
+
+    def score(ref: int, sus: int, controls: list[int], groups: list[int] | None) -> LineageResult:
+        if groups is not None:
+            raise ValueError("null_model='dyads' does not weight controls by lineage")
+        return dyadic_score(means, ref, sus, controls, n_prompts=len(panel.prompt_ids),
+                            unrelated=unrelated)
+    return score
+
+
 def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: bool = False,
                 similarity_pooling: str = "mean", exchangeable: bool = False,
                 decision: str = "t", per_lineage: bool = False,
-                lineage_weighted: bool = False,
+                lineage_weighted: bool = False, null_model: str = "controls",
                 related: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """Every labelled pair scored within ``panel``, with the summary figures.
     ``per_lineage`` keeps one control per documented lineage (:func:`one_per_lineage`);
     ``lineage_weighted`` keeps them all, weighted so each lineage counts once.  Relatives come
-    from ``labelled`` unless a ``related`` map is given (e.g. :func:`related_by_facts`)."""
+    from ``labelled`` unless a ``related`` map is given (e.g. :func:`related_by_facts`);
+    ``null_model`` as for :func:`pair_scorer`."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}")
     data, models = panel.data, panel.models
@@ -182,6 +213,8 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
     if related is None:
         related = related_models([q for q in labelled
                                   if not (keep_siblings and q["label"] == "shared_lineage")])
+    scorer = pair_scorer(panel, related, null_model=null_model,
+                         similarity_pooling=similarity_pooling, exchangeable=exchangeable)
     for q in labelled:
         ref, sus = q["reference"], q["suspect"]
         names, groups = panel_controls(models, related, ref, sus, per_lineage=per_lineage,
@@ -195,9 +228,7 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
                                    + " once the pair's known relatives are removed; the score "
                                    f"needs {MIN_CONTROLS}"})
             continue
-        res = score_in_panel(panel.profile_sims, panel.pair_sims, index[ref], index[sus],
-                             controls, similarity_pooling=similarity_pooling,
-                             exchangeable=exchangeable, lineages=groups, per_prompt=False)
+        res = scorer(index[ref], index[sus], controls, groups)
         score, p_value, label = _decided(res, decision, groups)
         rows.append({
             "reference": ref, "suspect": sus, "label": q["label"], "score": score,
@@ -216,7 +247,7 @@ def score_pairs(panel: Panel, labelled: list[dict[str, Any]], *, keep_siblings: 
         "seed": panel.seed, "max_prompts": panel.max_prompts, "keep_siblings": keep_siblings,
         "similarity_pooling": similarity_pooling, "exchangeable": exchangeable,
         "decision": decision, "one_control_per_lineage": per_lineage,
-        "lineage_weighted": lineage_weighted,
+        "lineage_weighted": lineage_weighted, "null_model": null_model,
         "method": METHOD,
         "verdict_labels": ["distilled", "independent", "inconclusive", "not_scored"],
         "same_model_separable": False,

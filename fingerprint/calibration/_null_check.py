@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-from ..analysis import score_in_panel
-from ._benchmark import DECISIONS, MIN_CONTROLS, Panel, _decided, panel_controls
+from ._benchmark import DECISIONS, MIN_CONTROLS, Panel, _decided, pair_scorer, panel_controls
 from ._pairs import related_models
 
 #: the levels t at which P(p <= t) is compared with the exact bound
@@ -119,6 +118,7 @@ class NullPairs:
 def null_pvalues(panel: Panel, labelled: list[dict[str, Any]], *, decision: str = "t",
                  per_lineage: bool = False, lineage_weighted: bool = False,
                  similarity_pooling: str = "mean", exchangeable: bool = False,
+                 null_model: str = "controls",
                  related: dict[str, set[str]] | None = None) -> NullPairs:
     """The decision rule's p-values (as :func:`score_pairs` takes it) of every ordered pair of
     ``panel`` with no relation documented in ``labelled`` (or in ``related``, if given, which
@@ -126,6 +126,8 @@ def null_pvalues(panel: Panel, labelled: list[dict[str, Any]], *, decision: str 
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}")
     related = related_models(labelled) if related is None else related
+    scorer = pair_scorer(panel, related, null_model=null_model,
+                         similarity_pooling=similarity_pooling, exchangeable=exchangeable)
     index = {m: i for i, m in enumerate(panel.models)}
     rows: list[tuple[float, int, int, int, int]] = []
     skipped = 0
@@ -138,9 +140,7 @@ def null_pvalues(panel: Panel, labelled: list[dict[str, Any]], *, decision: str 
             if len(set(groups or names)) < MIN_CONTROLS:
                 skipped += 1
                 continue
-            res = score_in_panel(panel.profile_sims, panel.pair_sims, index[a], index[b],
-                                 [index[m] for m in names], lineages=groups, per_prompt=False,
-                                 similarity_pooling=similarity_pooling, exchangeable=exchangeable)
+            res = scorer(index[a], index[b], [index[m] for m in names], groups)
             rows.append((_decided(res, decision, groups)[1], index[a], index[b],
                          len(names) if groups is None else len(set(groups)), len(names)))
     p, ref, sus, units, ks = (np.asarray(c) for c in zip(*rows)) if rows else [np.zeros(0)] * 5

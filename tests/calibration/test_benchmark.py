@@ -300,3 +300,25 @@ def test_lineage_groups_join_documented_relatives():
              {"reference": "X", "suspect": "Y", "label": "independent"}]
     groups = lineage_groups(["A", "X", "A-q", "S", "A-small", "T", "Y"], related_models(pairs))
     assert groups == [0, 1, 0, 2, 0, 2, 3]
+
+
+def test_dyadic_null_model_separates_known_lineage_and_rejects_weighting(tmp_path):
+    """``null_model="dyads"`` (variant 13) ranks the synthetic students above the independent
+    pairs, records itself, and refuses lineage weights it does not implement."""
+    from fingerprint.calibration._benchmark import prepare_panel, read_labelled, score_pairs
+    from fingerprint.calibration._null_check import null_pvalues
+    from fingerprint.corpus import load_corpus
+
+    corpus, pairs = _corpus(tmp_path)
+    panel = prepare_panel(load_corpus(str(corpus)))
+    labelled = read_labelled(str(pairs))
+    res = score_pairs(panel, labelled, null_model="dyads")
+    assert res["null_model"] == "dyads"
+    assert res["summary"]["auc_teacher_student_vs_independent"] == 1.0
+    assert all(r["p_value"] == r["p_predictive"] for r in res["pairs"])
+    nulls = null_pvalues(panel, labelled, null_model="dyads")
+    assert nulls.p_values.size > 50 and ((nulls.p_values > 0) & (nulls.p_values <= 1)).all()
+    with pytest.raises(ValueError, match="lineage"):
+        score_pairs(panel, labelled, null_model="dyads", lineage_weighted=True)
+    with pytest.raises(ValueError, match="null_model"):
+        score_pairs(panel, labelled, null_model="pairs")
