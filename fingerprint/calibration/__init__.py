@@ -7,7 +7,7 @@ imports them.  See docs/calibration.md.
 """
 
 from ._apply import (DEFAULT_CALIBRATION, apply_calibration, calibrated_log_odds, calibrated_verdict,
-                     load_calibration, missing_features, posterior, select_segment)
+                     load_calibration, missing_features, select_segment)
 from ._benchmark import format_table as format_benchmark
 from ._benchmark import panel_controls, prepare_panel, read_labelled, run_benchmark, score_pairs
 from ._cases import CORPUS_CONTROLS, corpus_cases, corpus_response_set
@@ -19,7 +19,7 @@ from ._metrics import (brier_score, choose_thresholds, expected_calibration_erro
 from ._pairs import (LABELS, excluded_by, excluded_controls, lineage_groups, one_per_lineage,
                      organism_sources, pair_id, read_pairs, related_models, stable_int,
                      unrelated_organisms)
-from ._evaluation import LR_THRESHOLD, PROPOSITIONS, evaluate
+from ._evaluation import LR_THRESHOLD, PROPOSITIONS, evaluate, posterior
 from ._relations import (lineage_of, read_lineage_file, related_by_facts, relation,
                          validate_lineage)
 from ._reliability import render_reliability, write_reliability

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from ..analysis import (Analysis, Calibrated, CalibrationInfo, Evaluation, Evidence, Flag, Verdict,
                         final_verdict)
 from ..errors import CalibrationError
-from ._evaluation import LR_THRESHOLD, evaluate, posterior
+from ._evaluation import LR_THRESHOLD, evaluate
 from ._flags import (beyond_validation, clipped_features, design_flags, in_calibration_set,
                      lineage_flags)
 from ._relations import relation

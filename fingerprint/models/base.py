@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # models.spec does not import this module; the name is for hints only
+    from .spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Provider(abc.ABC):
     # neither part of a sample's key nor recorded with it.
     sends_parameters: bool = True
 
-    def __init__(self, spec: "ModelSpec"):  # noqa: F821 - ModelSpec lives in models.spec
+    def __init__(self, spec: ModelSpec):
         self.spec = spec
 
     @property
