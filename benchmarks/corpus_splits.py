@@ -171,17 +171,20 @@ def options(variant: str) -> dict[str, Any]:
     ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage),
     ``+reg`` (relatives from the lineage registry too, see :func:`rule`), ``+sty`` (scored
     on style tokens, :func:`reduced_corpus`) or ``+lenK`` (answers cut after K tokens,
-    :func:`truncated_corpus`), ``+dyad`` (the panel's other unrelated pairs as the null)."""
+    :func:`truncated_corpus`), ``+dyad`` (the panel's other unrelated pairs as the null) or ``+pool`` (the controls'
+    spread pooled over every reference of the panel)."""
     pooling, *extras = variant.split("+")
     lengths = [int(e[3:]) for e in extras if re.fullmatch(r"len[1-9]\d*", e)]
-    known = {"exch", "t", "lin", "w", "reg", "sty", "dyad"} | {f"len{k}" for k in lengths}
+    known = {"exch", "t", "lin", "w", "reg", "sty", "dyad", "pool"} | {f"len{k}" for k in lengths}
     unknown = set(extras) - known
-    if unknown or len(lengths) > 1 or (lengths and "sty" in extras):
+    if (unknown or len(lengths) > 1 or (lengths and "sty" in extras)
+            or {"dyad", "pool"} <= set(extras)):
         raise SystemExit(f"unknown or conflicting variant part(s) in {variant!r}")
     return {"similarity_pooling": pooling, "exchangeable": "exch" in extras,
             "decision": "t" if "t" in extras else "rank", "per_lineage": "lin" in extras,
             "lineage_weighted": "w" in extras, "registry": "reg" in extras,
-            "null_model": "dyads" if "dyad" in extras else "controls",
+            "null_model": ("dyads" if "dyad" in extras else "pooled" if "pool" in extras
+                           else "controls"),
             "style": "sty" in extras, "truncate": lengths[0] if lengths else None}
 
 

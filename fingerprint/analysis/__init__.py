@@ -9,7 +9,7 @@ probability into the report's :class:`Verdict`; the calibration itself lives one
 """
 
 from ._analyze import ResponseSet, analyze
-from ._dyadic import dyadic_score, panel_means
+from ._dyadic import dyadic_score, panel_means, pooled_scale_score
 from ._final import final_verdict
 from ._lineage import METHOD as LINEAGE_METHOD
 from ._lineage import (LineageResult, lineage_from_counts, lineage_score, panel_similarities,
@@ -41,5 +41,5 @@ __all__ = [
     "term_counts", "ErrorRates", "Evaluation", "Flag", "LineageRelation", "ModelLineage",
     "PriorRow", "Proposition", "RelativeInPanel", "SEQUENTIAL_TEST", "STOP_REASONS", "Fetched",
     "RoundPlan", "SequentialOptions", "SequentialResult", "run_sequential", "dyadic_score",
-    "panel_means",
+    "panel_means", "pooled_scale_score",
 ]

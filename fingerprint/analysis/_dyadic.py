@@ -1,18 +1,20 @@
-"""The lineage score with the panel's other pairs as its null (a variant under study: variant
-13 of docs/corpora.md).
+"""The lineage score with the panel's other pairs as its null (variants under study: 13 and 14
+of docs/corpora.md).
 
 The shipped score standardises the suspect against its K controls, so with a small panel its
 scale rests on a handful of values.  A panel of n models holds n(n − 1) ordered pairs.  Here the
 two matrices the shipped score is built from, averaged over prompts, are fitted with row and
 column effects, ``Y[i, k] = μ + a_i + b_k + e[i, k]`` (the two-way layout of dyadic data), on
 the pairs with no documented relation other than the focal one.  The focal pair's residual is
-then a prediction from those pairs, and they are also its null.
+then a prediction from those pairs, and they are also its null (:func:`dyadic_score`).
+:func:`pooled_scale_score` keeps the shipped centring and pools only the scale.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from ._lineage import LineageResult, predictive_p
 
@@ -101,4 +103,62 @@ def dyadic_score(means: tuple[np.ndarray, np.ndarray], reference: int, suspect: 
         z_attribution=a_focal, z_similarity=s_focal,
         n_prompts=n_prompts, n_controls=len(controls), per_prompt=[],
         control_scores=[float(v) for v in (combined[2:, 0] - null.mean()) / sd],
+    )
+
+
+def _part_deviations(m: np.ndarray, reference: int, suspect: int, c: np.ndarray, keep: np.ndarray,
+                     hub: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """One part of the shipped score on prompt-mean matrix ``m``: a model's value for a
+    reference is ``m[i, ref] − hub · mean(m[i, baseline])``, the baseline being the controls
+    other than i (and than the reference).  Returns the suspect's deviation from the controls'
+    mean around ``reference``, the controls' deviations there, and (column r) the kept controls'
+    deviations around control r taken as the reference (zero where not kept)."""
+    k = len(c)
+    sub = m[np.ix_(c, c)]
+    row_sum = sub.sum(axis=1) - np.diag(sub)
+    at_ref = m[c, reference] - hub * row_sum / (k - 1)
+    suspect_dev = m[suspect, reference] - hub * m[suspect, c].mean() - at_ref.mean()
+    others = sub - hub * (row_sum[:, None] - sub) / max(k - 2, 1)
+    n = keep.sum(axis=0)
+    mean = np.where(n > 0, (others * keep).sum(axis=0) / np.maximum(n, 1), 0.0)
+    return float(suspect_dev), at_ref - at_ref.mean(), np.where(keep, others - mean, 0.0)
+
+
+def pooled_scale_score(means: tuple[np.ndarray, np.ndarray], reference: int, suspect: int,
+                       controls: list[int], *, n_prompts: int,
+                       unrelated: np.ndarray | None = None) -> LineageResult:
+    """The shipped lineage score's centring (the suspect against the mean of the reference's
+    controls) with its scale pooled over the panel: each part's spread of the controls around
+    the reference, pooled with their spread around every control taken as the reference (the
+    other controls with no documented relation to it; with 3 controls or more), each with its
+    own degrees of freedom.  The sum of the standardised parts is divided by its pooled sd.
+
+    ``p_predictive`` is ``P(T_df ≥ z / √(1 + 1/K))`` with the pooled degrees of freedom."""
+    k = len(controls)
+    if k < 2:
+        raise ValueError("pooled_scale_score needs at least 2 control models besides reference "
+                         "and suspect")
+    c = np.asarray(controls, dtype=int)
+    keep = ~np.eye(k, dtype=bool) if k >= 3 else np.zeros((k, k), dtype=bool)
+    if unrelated is not None:
+        keep &= unrelated[np.ix_(c, c)]
+    keep &= keep.sum(axis=0)[None, :] >= 2  # a reference with one kept control has no spread
+    df = (k - 1) + int(np.maximum(keep.sum(axis=0) - 1, 0).sum())
+    z_parts, dev_ref, dev_others = [], np.zeros(k), np.zeros((k, k))
+    for m, hub in ((means[0], 1.0), (means[1], 0.5)):  # attribution, similarity (score_in_panel)
+        suspect_dev, ref_dev, others_dev = _part_deviations(m, reference, suspect, c, keep, hub)
+        scale = float(np.sqrt((ref_dev @ ref_dev + np.sum(others_dev ** 2)) / df))
+        scale = scale if scale > 1e-12 else 1e-12
+        z_parts.append(suspect_dev / scale)
+        dev_ref, dev_others = dev_ref + ref_dev / scale, dev_others + others_dev / scale
+    sd_sum = float(np.sqrt((dev_ref @ dev_ref + np.sum(dev_others ** 2)) / df))
+    sd_sum = sd_sum if sd_sum > 1e-12 else float(np.sqrt(2.0))
+    z = sum(z_parts) / sd_sum
+    control_scores = dev_ref / sd_sum
+    return LineageResult(
+        score=z, p_value=(1.0 + float(np.sum(control_scores >= z))) / (1.0 + k), z=z,
+        p_normal=float(norm.sf(z)),
+        p_predictive=float(student_t.sf(z / np.sqrt(1.0 + 1.0 / k), df=df)),
+        z_attribution=z_parts[0], z_similarity=z_parts[1], n_prompts=n_prompts,
+        n_controls=k, per_prompt=[], control_scores=[float(v) for v in control_scores],
     )

@@ -33,7 +33,7 @@ from scipy.stats import norm
 
 from ..analysis import LINEAGE_METHOD as METHOD
 from ..analysis import (WIDE_PANEL, LineageResult, dyadic_score, panel_means,
-                        panel_similarities, score_in_panel, term_counts)
+                        panel_similarities, pooled_scale_score, score_in_panel, term_counts)
 from ..corpus import Corpus, load_corpus
 from ..stats.roc import roc_auc, tpr_at_fpr
 from ._pairs import excluded_by, lineage_groups, one_per_lineage, read_pairs, related_models
@@ -53,9 +53,11 @@ VERDICT_NOTE = ("one answer per prompt: the equality test cannot tell same_model
 #: how a pair is decided and ranked: ``"t"`` (the predictive-t p-value, shipped) or
 #: ``"rank"`` (the suspect's rank among the controls, shipped before; docs/corpora.md)
 DECISIONS = ("t", "rank")
-#: what a pair is standardised against: ``"controls"`` (its K controls, shipped) or ``"dyads"``
-#: (every other unrelated pair of its panel: variant 13 of docs/corpora.md, under study)
-NULL_MODELS = ("controls", "dyads")
+#: what a pair is standardised against: ``"controls"`` (its K controls, shipped), ``"dyads"``
+#: (every other unrelated pair of its panel) or ``"pooled"`` (the shipped centring, the scale
+#: pooled over every reference of the panel); variants 13 and 14 of docs/corpora.md, under study
+NULL_MODELS = ("controls", "dyads", "pooled")
+_PANEL_WIDE = {"dyads": dyadic_score, "pooled": pooled_scale_score}
 
 
 def verdict(p_value: float, n_controls: int, alpha: float = ALPHA, *,
@@ -171,8 +173,8 @@ def pair_scorer(panel: Panel, related: dict[str, set[str]], *, null_model: str =
                 similarity_pooling: str = "mean", exchangeable: bool = False
                 ) -> Callable[[int, int, list[int], list[int] | None], LineageResult]:
     """``score(reference, suspect, controls, groups)`` over ``panel`` (indices into its models)
-    under ``null_model``; with ``"dyads"`` the pairs ``related`` documents are left out of the
-    fit and the null."""
+    under ``null_model`` (:data:`NULL_MODELS`); for the panel-wide ones the pairs ``related``
+    documents are left out of the fit, the null or the pooled spread."""
     if null_model not in NULL_MODELS:
         raise ValueError(f"null_model must be one of {NULL_MODELS}")
     if null_model == "controls":
@@ -180,16 +182,17 @@ def pair_scorer(panel: Panel, related: dict[str, set[str]], *, null_model: str =
             panel.profile_sims, panel.pair_sims, ref, sus, controls, lineages=groups,
             similarity_pooling=similarity_pooling, exchangeable=exchangeable, per_prompt=False)
     if similarity_pooling != "mean" or exchangeable:
-        raise ValueError("null_model='dyads' takes the default pooling and baseline")
+        raise ValueError(f"null_model={null_model!r} takes the default pooling and baseline")
+    scored = _PANEL_WIDE[null_model]
     means = panel_means(panel.profile_sims, panel.pair_sims)
     unrelated = np.array([[b not in related.get(a, ()) and a not in related.get(b, ())
                            for b in panel.models] for a in panel.models])
 
     def score(ref: int, sus: int, controls: list[int], groups: list[int] | None) -> LineageResult:
         if groups is not None:
-            raise ValueError("null_model='dyads' does not weight controls by lineage")
-        return dyadic_score(means, ref, sus, controls, n_prompts=len(panel.prompt_ids),
-                            unrelated=unrelated)
+            raise ValueError(f"null_model={null_model!r} does not weight controls by lineage")
+        return scored(means, ref, sus, controls, n_prompts=len(panel.prompt_ids),
+                      unrelated=unrelated)
     return score
 
 

@@ -1,13 +1,15 @@
-"""The dyadic lineage score (variant 13 of docs/corpora.md): the additive fit against an
-independent least-squares solve, uniform p-values under the null, and a planted link found."""
+"""The panel-wide lineage scores (variants 13 and 14 of docs/corpora.md): the dyadic score's
+additive fit against an independent solve, uniform p-values under its model and a planted link
+found; the pooled scale against the shipped score and against a loop over every reference."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy.stats import kstest
+from scipy.stats import t as t_dist
 
-from fingerprint.analysis import dyadic_score, panel_means
+from fingerprint.analysis import dyadic_score, panel_means, pooled_scale_score
 from fingerprint.analysis._dyadic import additive_fit
 
 
@@ -95,3 +97,62 @@ def test_panel_means_and_validation():
     assert similarity[1, 3] == pytest.approx(pair[:, 1, 3].mean())
     with pytest.raises(ValueError, match="at least 2 control"):
         dyadic_score((attribution, similarity), 0, 1, [2], n_prompts=7)
+
+
+def test_pooled_scale_is_the_shipped_score_when_only_the_reference_pools():
+    """With every other reference's controls marked related, nothing is pooled and the pooled
+    score is the shipped one (score_in_panel: same z, same predictive p)."""
+    from fingerprint.analysis import score_in_panel
+
+    rng = np.random.default_rng(4)
+    m, p = 9, 12
+    prof, pair = rng.normal(size=(m, p, m)), rng.normal(size=(p, m, m))
+    pair = (pair + pair.transpose(0, 2, 1)) / 2
+    ctrl = list(range(2, m))
+    shipped = score_in_panel(prof, pair, 0, 1, ctrl)
+    alone = np.ones((m, m), dtype=bool)
+    alone[np.ix_(ctrl, ctrl)] = False
+    pooled = pooled_scale_score(panel_means(prof, pair), 0, 1, ctrl, n_prompts=p, unrelated=alone)
+    assert pooled.z == pytest.approx(shipped.z)
+    assert pooled.p_predictive == pytest.approx(shipped.p_predictive)
+    assert pooled.control_scores == pytest.approx(shipped.control_scores)
+
+
+def test_pooled_scale_matches_a_loop_over_every_reference():
+    rng = np.random.default_rng(6)
+    m = 8
+    attribution, similarity = rng.normal(size=(m, m)), rng.normal(size=(m, m))
+    similarity = (similarity + similarity.T) / 2
+    ctrl = list(range(2, m))
+    unrelated = np.ones((m, m), dtype=bool)
+    unrelated[3, 4] = unrelated[4, 3] = False
+
+    def part(y, hub, i, ref, pool):
+        return y[i, ref] - hub * np.mean([y[i, j] for j in pool if j != i])
+
+    dev, df = {}, 0
+    for name, y, hub in (("a", attribution, 1.0), ("s", similarity, 0.5)):
+        columns = [[part(y, hub, i, 0, ctrl) for i in ctrl]]
+        for r in ctrl:
+            pool = [j for j in ctrl if j != r]
+            columns.append([part(y, hub, i, r, pool) for i in pool if unrelated[i, r]])
+        dev[name] = [np.asarray(col) - np.mean(col) for col in columns]
+        df = sum(len(col) - 1 for col in columns)
+        scale = np.sqrt(sum(np.sum(d ** 2) for d in dev[name]) / df)
+        dev[name] = ([d / scale for d in dev[name]],
+                     (part(y, hub, 1, 0, ctrl) - np.mean(columns[0])) / scale)
+    sums = [a + b for a, b in zip(dev["a"][0], dev["s"][0])]
+    z = (dev["a"][1] + dev["s"][1]) / np.sqrt(sum(np.sum(x ** 2) for x in sums) / df)
+    res = pooled_scale_score((attribution, similarity), 0, 1, ctrl, n_prompts=5,
+                             unrelated=unrelated)
+    assert res.z == pytest.approx(z)
+    assert res.p_predictive == pytest.approx(float(t_dist.sf(z / np.sqrt(1 + 1 / 6), df)))
+
+
+@pytest.mark.parametrize("m", [6, 12])
+def test_pooled_scale_p_values_are_not_below_uniform_under_the_null(m):
+    rng = np.random.default_rng(100 + m)
+    p = np.array([pooled_scale_score(_panel(rng, m), 0, 1, list(range(2, m)),
+                                     n_prompts=50).p_predictive for _ in range(400)])
+    for t in (0.05, 0.1, 0.2, 0.5):
+        assert np.mean(p <= t) <= t + 3 * np.sqrt(t * (1 - t) / 400)

@@ -302,8 +302,8 @@ def test_lineage_groups_join_documented_relatives():
     assert groups == [0, 1, 0, 2, 0, 2, 3]
 
 
-def test_dyadic_null_model_separates_known_lineage_and_rejects_weighting(tmp_path):
-    """``null_model="dyads"`` (variant 13) ranks the synthetic students above the independent
+def test_panel_wide_null_models_separate_known_lineage_and_reject_weighting(tmp_path):
+    """``null_model="dyads"`` (variant 13) and ``"pooled"`` (variant 14) rank the synthetic students above the independent
     pairs, records itself, and refuses lineage weights it does not implement."""
     from fingerprint.calibration._benchmark import prepare_panel, read_labelled, score_pairs
     from fingerprint.calibration._null_check import null_pvalues
@@ -318,6 +318,8 @@ def test_dyadic_null_model_separates_known_lineage_and_rejects_weighting(tmp_pat
     assert all(r["p_value"] == r["p_predictive"] for r in res["pairs"])
     nulls = null_pvalues(panel, labelled, null_model="dyads")
     assert nulls.p_values.size > 50 and ((nulls.p_values > 0) & (nulls.p_values <= 1)).all()
+    pooled = score_pairs(panel, labelled, null_model="pooled")
+    assert pooled["summary"]["auc_teacher_student_vs_independent"] == 1.0
     with pytest.raises(ValueError, match="lineage"):
         score_pairs(panel, labelled, null_model="dyads", lineage_weighted=True)
     with pytest.raises(ValueError, match="null_model"):
