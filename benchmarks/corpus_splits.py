@@ -171,8 +171,8 @@ def options(variant: str) -> dict[str, Any]:
     ``+lin`` (one control per documented lineage) or ``+w`` (controls weighted by lineage),
     ``+reg`` (relatives from the lineage registry too, see :func:`rule`), ``+sty`` (scored
     on style tokens, :func:`reduced_corpus`) or ``+lenK`` (answers cut after K tokens,
-    :func:`truncated_corpus`), ``+dyad`` (the panel's other unrelated pairs as the null) or ``+pool`` (the controls'
-    spread pooled over every reference of the panel)."""
+    :func:`truncated_corpus`), ``+dyad`` (the panel's other unrelated pairs as the null) or
+    ``+pool`` (the controls' spread pooled over every reference of the panel)."""
     pooling, *extras = variant.split("+")
     lengths = [int(e[3:]) for e in extras if re.fullmatch(r"len[1-9]\d*", e)]
     known = {"exch", "t", "lin", "w", "reg", "sty", "dyad", "pool"} | {f"len{k}" for k in lengths}

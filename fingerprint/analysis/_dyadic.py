@@ -78,7 +78,8 @@ def dyadic_score(means: tuple[np.ndarray, np.ndarray], reference: int, suspect: 
     ``p_predictive`` is the predictive p of that z with ``k`` the residual degrees of freedom of
     the (symmetric) similarity fit, ``p_value`` the suspect's rank among the null pairs."""
     if len(controls) < 2:
-        raise ValueError("dyadic_score needs at least 2 control models besides reference and suspect")
+        raise ValueError("dyadic_score needs at least 2 control models besides reference and "
+                         "suspect")
     idx = np.array([reference, suspect, *controls], dtype=int)
     n = len(idx)
     used = ~np.eye(n, dtype=bool)
@@ -106,19 +107,19 @@ def dyadic_score(means: tuple[np.ndarray, np.ndarray], reference: int, suspect: 
     )
 
 
-def _part_deviations(m: np.ndarray, reference: int, suspect: int, c: np.ndarray, keep: np.ndarray,
-                     hub: float) -> tuple[float, np.ndarray, np.ndarray]:
+def _part_deviations(m: np.ndarray, reference: int, suspect: int, c: np.ndarray,
+                     keep: np.ndarray, weight: float) -> tuple[float, np.ndarray, np.ndarray]:
     """One part of the shipped score on prompt-mean matrix ``m``: a model's value for a
-    reference is ``m[i, ref] − hub · mean(m[i, baseline])``, the baseline being the controls
+    reference is ``m[i, ref] − weight · mean(m[i, baseline])``, the baseline being the controls
     other than i (and than the reference).  Returns the suspect's deviation from the controls'
     mean around ``reference``, the controls' deviations there, and (column r) the kept controls'
     deviations around control r taken as the reference (zero where not kept)."""
     k = len(c)
     sub = m[np.ix_(c, c)]
     row_sum = sub.sum(axis=1) - np.diag(sub)
-    at_ref = m[c, reference] - hub * row_sum / (k - 1)
-    suspect_dev = m[suspect, reference] - hub * m[suspect, c].mean() - at_ref.mean()
-    others = sub - hub * (row_sum[:, None] - sub) / max(k - 2, 1)
+    at_ref = m[c, reference] - weight * row_sum / (k - 1)
+    suspect_dev = m[suspect, reference] - weight * m[suspect, c].mean() - at_ref.mean()
+    others = sub - weight * (row_sum[:, None] - sub) / max(k - 2, 1)
     n = keep.sum(axis=0)
     mean = np.where(n > 0, (others * keep).sum(axis=0) / np.maximum(n, 1), 0.0)
     return float(suspect_dev), at_ref - at_ref.mean(), np.where(keep, others - mean, 0.0)
@@ -145,8 +146,9 @@ def pooled_scale_score(means: tuple[np.ndarray, np.ndarray], reference: int, sus
     keep &= keep.sum(axis=0)[None, :] >= 2  # a reference with one kept control has no spread
     df = (k - 1) + int(np.maximum(keep.sum(axis=0) - 1, 0).sum())
     z_parts, dev_ref, dev_others = [], np.zeros(k), np.zeros((k, k))
-    for m, hub in ((means[0], 1.0), (means[1], 0.5)):  # attribution, similarity (score_in_panel)
-        suspect_dev, ref_dev, others_dev = _part_deviations(m, reference, suspect, c, keep, hub)
+    # the attribution subtracts its whole baseline, the similarity half (score_in_panel)
+    for m, weight in ((means[0], 1.0), (means[1], 0.5)):
+        suspect_dev, ref_dev, others_dev = _part_deviations(m, reference, suspect, c, keep, weight)
         scale = float(np.sqrt((ref_dev @ ref_dev + np.sum(others_dev ** 2)) / df))
         scale = scale if scale > 1e-12 else 1e-12
         z_parts.append(suspect_dev / scale)
