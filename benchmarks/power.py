@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing as mp
@@ -155,11 +156,17 @@ class Task:
     suite_source: str | None = None  # compare's --suite; None: the default suite
 
 
+@functools.lru_cache(maxsize=4)
+def _worker_suite(source: str | None) -> Suite:
+    """The suite a worker process scores, read once per process, not once per replicate."""
+    return load_suite(source)
+
+
 def run_replicate(task: Task, suite: Suite | None = None, sampler: Any = None, *,
                   reference: str = REFERENCE, prefix: str = "zoo/") -> list[dict[str, Any]]:
     """Every comparison of one replicate at every budget (one worker's unit of work); the
     answers come from ``sampler`` (default: the zoo organisms, sampled in-process)."""
-    suite = suite or load_suite(task.suite_source)
+    suite = suite or _worker_suite(task.suite_source)
     by_id = {p.id: p for p in suite.probes}
     sampler = sampler or Sampler(max(s for _, s in task.budgets))
     rows = []
