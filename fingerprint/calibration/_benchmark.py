@@ -56,8 +56,8 @@ DECISIONS = ("t", "rank")
 #: what a pair is standardised against: ``"controls"`` (its K controls, shipped), ``"dyads"``
 #: (every other unrelated pair of its panel) or ``"pooled"`` (the shipped centring, the scale
 #: pooled over every reference of the panel); variants 13 and 14 of docs/corpora.md, under study
-NULL_MODELS = ("controls", "dyads", "pooled")
 _PANEL_WIDE = {"dyads": dyadic_score, "pooled": pooled_scale_score}
+NULL_MODELS = ("controls", *_PANEL_WIDE)
 
 
 def verdict(p_value: float, n_controls: int, alpha: float = ALPHA, *,
